@@ -1,0 +1,6 @@
+package dev.plumbline.engine.run;
+
+public enum RunKind {
+    TRAINING,
+    EVALUATION
+}

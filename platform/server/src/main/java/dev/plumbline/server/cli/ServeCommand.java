@@ -1,0 +1,23 @@
+package dev.plumbline.server.cli;
+
+import io.quarkus.runtime.Quarkus;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import picocli.CommandLine.Command;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the server: gRPC, /q/health, /q/metrics and the web pages on one port (default 8080).")
+public class ServeCommand implements Runnable {
+
+    @ConfigProperty(name = "quarkus.http.port")
+    int port;
+
+    @ConfigProperty(name = "plumbline.data-dir")
+    String dataDir;
+
+    @Override
+    public void run() {
+        System.out.printf("Plumbline serving on port %d (gRPC, /q/health, /q/metrics); data in %s. Ctrl-C stops.%n",
+                port, dataDir);
+        Quarkus.waitForExit();
+    }
+}

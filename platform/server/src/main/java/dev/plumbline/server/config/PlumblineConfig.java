@@ -1,0 +1,22 @@
+package dev.plumbline.server.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code plumbline.*} settings; environment variables override them (PLUMBLINE_DATA_DIR, ...). */
+@ConfigMapping(prefix = "plumbline")
+public interface PlumblineConfig {
+
+    /** Embedded database, models and run artefacts. */
+    @WithDefault("./data")
+    Path dataDir();
+
+    /** Accepted API keys; empty means authentication is off. */
+    Optional<List<String>> apiKeys();
+
+    /** Where benchmark data sets live. */
+    Path datasetsDir();
+}

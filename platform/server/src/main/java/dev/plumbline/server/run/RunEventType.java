@@ -1,0 +1,8 @@
+package dev.plumbline.server.run;
+
+public enum RunEventType {
+    STATE,
+    PROGRESS,
+    METRICS,
+    LOG
+}

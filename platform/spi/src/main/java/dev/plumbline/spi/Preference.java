@@ -1,0 +1,7 @@
+package dev.plumbline.spi;
+
+public enum Preference {
+    A,
+    B,
+    TIE
+}
