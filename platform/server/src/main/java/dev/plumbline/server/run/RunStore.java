@@ -79,7 +79,8 @@ public class RunStore {
                         Parameters.with("kind", kind.name()))
                 : RunEntity.<RunEntity>find("kind = :kind and state = :state", Sort.descending("createdAt", "id"),
                         Parameters.with("kind", kind.name()).and("state", state.name()));
-        List<RunEntity> rows = query.range(offset, offset + size).list();
+        // Panache ranges are inclusive at both ends.
+        List<RunEntity> rows = query.range(offset, offset + size - 1).list();
         boolean more = query.range(offset + size, offset + size).list().size() == 1;
         return new RunPage(rows.stream().map(this::snapshot).toList(), more ? Integer.toString(offset + size) : "");
     }
