@@ -1,5 +1,6 @@
 package dev.plumbline.engine.plugin;
 
+import dev.plumbline.engine.judge.EnsembleJudge;
 import dev.plumbline.spi.Algorithm;
 import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.Judge;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -29,13 +31,16 @@ public final class PluginRegistry {
         this.byId = byId;
     }
 
-    /** Discovers plugins visible to {@code loader}. */
+    /** Discovers plugins visible to {@code loader}, plus the built-in {@code ensemble} judge. */
     public static PluginRegistry discover(ClassLoader loader) {
         List<Plugin> found = new ArrayList<>();
         ServiceLoader.load(Algorithm.class, loader).forEach(found::add);
         ServiceLoader.load(Judge.class, loader).forEach(found::add);
         ServiceLoader.load(ModelProvider.class, loader).forEach(found::add);
-        return of(found);
+        AtomicReference<PluginRegistry> self = new AtomicReference<>();
+        found.add(new EnsembleJudge(id -> self.get().judge(id)));
+        self.set(of(found));
+        return self.get();
     }
 
     public static PluginRegistry discover() {
