@@ -28,6 +28,11 @@ public final class GrpcErrors {
         if (cause instanceof StatusException se) {
             return new StatusRuntimeException(se.getStatus(), se.getTrailers());
         }
+        if (cause instanceof dev.plumbline.server.model.ModelNotFoundException mnf) {
+            Metadata trailers = new Metadata();
+            trailers.put(FIELD, mnf.field());
+            return Status.NOT_FOUND.withDescription(mnf.getMessage()).asRuntimeException(trailers);
+        }
         if (cause instanceof InvalidInputException iie) {
             Metadata trailers = new Metadata();
             trailers.put(FIELD, iie.field());

@@ -11,6 +11,9 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class HttpApiKeyFilter {
 
+    private static final java.util.regex.Pattern GRPC_PATH =
+            java.util.regex.Pattern.compile("/[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+/[A-Za-z_][A-Za-z0-9_]*");
+
     private final ApiKeys keys;
 
     public HttpApiKeyFilter(ApiKeys keys) {
@@ -21,7 +24,10 @@ public class HttpApiKeyFilter {
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             String path = ctx.normalizedPath();
             String contentType = ctx.request().getHeader("content-type");
-            boolean grpc = contentType != null && contentType.startsWith("application/grpc");
+            // Only real gRPC calls (/<package.Service>/<Method>) are left to the interceptor; a gRPC
+            // content type on any other path must not skip the check.
+            boolean grpc = contentType != null && contentType.startsWith("application/grpc")
+                    && GRPC_PATH.matcher(path).matches();
             if (!keys.enabled() || grpc || path.equals("/q/health") || path.startsWith("/q/health/")
                     || keys.accepts(ctx.request().getHeader(ApiKeys.HEADER), ctx.request().getHeader("authorization"))) {
                 ctx.next();
