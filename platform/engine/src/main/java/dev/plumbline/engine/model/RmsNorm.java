@@ -1,0 +1,26 @@
+package dev.plumbline.engine.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** Root-mean-square layer norm over the last axis: {@code w * x / sqrt(mean(x^2) + eps)} (no mean, no bias). */
+public final class RmsNorm {
+
+    private final NDArray weight;
+    private final float eps;
+
+    public RmsNorm(NDArray weight, double eps) {
+        this.weight = weight;
+        this.eps = (float) eps;
+    }
+
+    /** Normalises {@code x} of any rank; results live in {@code x}'s manager. */
+    public NDArray apply(NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        NDArray rms = x.pow(2f).mean(new int[] {last}, true).add(eps).sqrt();
+        return x.div(rms).mul(weight);
+    }
+
+    public NDArray weight() {
+        return weight;
+    }
+}

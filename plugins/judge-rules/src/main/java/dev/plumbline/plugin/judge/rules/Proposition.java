@@ -1,0 +1,163 @@
+package dev.plumbline.plugin.judge.rules;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One yes/no question a rubric asks about a response (OpenAI RBR's "proposition"). Evaluated in
+ * rubric order; combinations refer to earlier propositions by index.
+ */
+sealed interface Proposition {
+
+    String name();
+
+    String description();
+
+    /**
+     * @param earlier values of the propositions before this one
+     * @param evidence receives a short excerpt of what matched, when there is one
+     */
+    boolean test(TextView view, boolean[] earlier, StringBuilder evidence);
+
+    /**
+     * Any of {@code patterns} matches at least {@code minMatches} times in the scoped text.
+     *
+     * @param onLowerCase match against the lower-cased text (a case-insensitive pattern with only
+     *     lower-case literals, compiled without the slower case-insensitive flag)
+     * @param budgetPerResponse character reads allowed per response, or 0 for trusted (built-in) rubrics
+     */
+    record Patterns(String name, String description, List<Pattern> patterns, Scope scope, int minMatches,
+            boolean onLowerCase, long budgetPerResponse) implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            CharSequence scoped = onLowerCase ? view.scopedLower(scope) : view.scoped(scope);
+            CharSequence text = budgetPerResponse > 0 ? new BudgetedText(scoped, budgetPerResponse) : scoped;
+            int found = 0;
+            for (Pattern p : patterns) {
+                Matcher m = p.matcher(text);
+                while (found < minMatches && m.find()) {
+                    if (found == 0) {
+                        evidence.append(m.group());
+                    }
+                    found++;
+                }
+                if (found >= minMatches) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Whole-word keywords or phrases, at least {@code minMatches} occurrences. */
+    record Keywords(String name, String description, KeywordSet keywords, Scope scope, int minMatches)
+            implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            return keywords.count(view.tokens(scope), minMatches, evidence) >= minMatches;
+        }
+    }
+
+    /**
+     * A phrase from {@code first} followed, within {@code withinWords} words, by one from {@code then}
+     * ("seek … professional help"): co-occurrence over tokens, far cheaper than a gapped regex.
+     */
+    record Near(String name, String description, KeywordSet first, KeywordSet then, int withinWords, Scope scope)
+            implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            List<String> tokens = view.tokens(scope);
+            List<int[]> a = first.spans(tokens);
+            if (a.isEmpty()) {
+                return false;
+            }
+            List<int[]> b = then.spans(tokens);
+            for (int[] x : a) {
+                for (int[] y : b) {
+                    if (y[0] >= x[1] && y[0] - x[1] <= withinWords) {
+                        evidence.append(String.join(" ", tokens.subList(x[0], y[1])));
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The refusal detector's label is one of {@code labels}. */
+    record Refusal(String name, String description, EnumSet<RefusalLabel> labels) implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            RefusalLabel label = view.refusal().label();
+            if (labels.contains(label)) {
+                evidence.append(label.id());
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** Length within bounds (inclusive); a null bound is open. */
+    record Length(String name, String description, Integer minChars, Integer maxChars, Integer minWords,
+            Integer maxWords) implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            int chars = view.text().length();
+            if ((minChars != null && chars < minChars) || (maxChars != null && chars > maxChars)) {
+                return false;
+            }
+            if (minWords != null || maxWords != null) {
+                int w = view.wordCount();
+                if ((minWords != null && w < minWords) || (maxWords != null && w > maxWords)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    record Format(String name, String description, TextFormat format) implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            return format.test(view.text());
+        }
+    }
+
+    enum Mode { ALL, ANY, NONE }
+
+    /** {@code all} / {@code any} / {@code none} of earlier propositions hold. */
+    record Combination(String name, String description, Mode mode, List<String> operands, int[] indexes)
+            implements Proposition {
+        @Override
+        public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
+            return switch (mode) {
+                case ALL -> {
+                    for (int i : indexes) {
+                        if (!earlier[i]) {
+                            yield false;
+                        }
+                    }
+                    yield true;
+                }
+                case ANY -> {
+                    for (int i : indexes) {
+                        if (earlier[i]) {
+                            yield true;
+                        }
+                    }
+                    yield false;
+                }
+                case NONE -> {
+                    for (int i : indexes) {
+                        if (earlier[i]) {
+                            yield false;
+                        }
+                    }
+                    yield true;
+                }
+            };
+        }
+    }
+}
