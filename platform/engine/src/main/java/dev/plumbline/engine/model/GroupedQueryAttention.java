@@ -51,6 +51,7 @@ public final class GroupedQueryAttention {
             value = kv[1];
         }
         long s = key.getShape().get(2);
+        NDArray scale = Scalars.of(x, this.scale);
         int group = heads / kvHeads;
         NDArray context;
         if (group == 1) {

@@ -16,7 +16,8 @@ public final class RmsNorm {
     /** Normalises {@code x} of any rank; results live in {@code x}'s manager. */
     public NDArray apply(NDArray x) {
         int last = x.getShape().dimension() - 1;
-        NDArray rms = x.pow(2f).mean(new int[] {last}, true).add(eps).sqrt();
+        // x*x, not x.pow(2): see Scalars for why differentiable code avoids Number operands.
+        NDArray rms = x.mul(x).mean(new int[] {last}, true).add(Scalars.of(x, eps)).sqrt();
         return x.div(rms).mul(weight);
     }
 

@@ -145,6 +145,23 @@ class GeneratorTest {
     }
 
     @Test
+    void generationFreesEverythingItAllocates() {
+        int before = model.manager().getManagedArrays().size();
+        Generator g = new Generator(model, new TestModels.LetterTokenizer());
+        for (int i = 0; i < 3; i++) {
+            run(g, PROMPTS, SAMPLED);
+            run(g.withoutCache(), PROMPTS, GenerationSettings.greedy(4));
+        }
+        model.setRequiresGradient(true);
+        try {
+            run(g, PROMPTS, GenerationSettings.greedy(4)); // through a detached view
+        } finally {
+            model.setRequiresGradient(false);
+        }
+        assertThat(model.manager().getManagedArrays()).hasSize(before);
+    }
+
+    @Test
     void contextLimitsAreEnforced() {
         int context = model.config().maxPositionEmbeddings();
         long[] tooLong = new long[context];

@@ -150,8 +150,12 @@ class SftTrainerTest {
 
     static List<Double> run(SftConfig config, List<SftExample> data) {
         try (LlamaModel model = LlamaModel.initialize(TestModels.tinyConfig(), 5, manager)) {
-            return new SftTrainer(model, new ByteTokenizer(), ChatFormat.PLUMBLINE, config, null).train(data, null)
-                    .stepLosses();
+            int before = model.manager().getManagedArrays().size();
+            List<Double> losses = new SftTrainer(model, new ByteTokenizer(), ChatFormat.PLUMBLINE, config, null)
+                    .train(data, null).stepLosses();
+            // Steps, gradients handles and optimizer state are all released.
+            assertThat(model.manager().getManagedArrays()).hasSize(before);
+            return losses;
         }
     }
 

@@ -63,6 +63,9 @@ public final class Generator {
     public List<GenerationResult> generate(List<long[]> prompts, GenerationSettings settings, Set<Long> stopTokenIds,
             GenerationListener listener) {
         Sampler sampler = new Sampler(settings);
+        if (tokenizer == null && !settings.stop().isEmpty()) {
+            throw new IllegalArgumentException("stop sequences need a tokenizer to decode the text");
+        }
         int rows = prompts.size();
         if (rows == 0) {
             return List.of();
