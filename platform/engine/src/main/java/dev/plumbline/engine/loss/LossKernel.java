@@ -15,6 +15,8 @@ import dev.plumbline.spi.LossInput;
 import dev.plumbline.spi.LossOutput;
 import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.TensorSpec;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,6 +49,14 @@ public final class LossKernel {
 
     /** How long to wait for a collector held by code outside this class (e.g. a trainer). */
     private static final long COLLECTOR_WAIT_MILLIS = 60_000;
+
+    /**
+     * Testing only: when this system property is {@code true}, every gradient computation runs the
+     * garbage collector (and waits for the cleaner) between the forward pass and backward, so a
+     * loss whose autograd graph depends on a Java buffer nobody references (DJL's {@code x.mul(2.0)}
+     * and friends) fails deterministically instead of once in a while. Off in production.
+     */
+    public static final String GC_BEFORE_BACKWARD_PROPERTY = "plumbline.loss.gcBeforeBackward";
 
     private final PluginRegistry registry;
     private volatile Engine engine;
@@ -108,6 +118,7 @@ public final class LossKernel {
             try (GradientCollector collector = newCollector(pytorch)) {
                 output = algorithm.loss(input);
                 NDArray loss = checkedLoss(algorithm, output);
+                collectGarbageIfTesting();
                 boolean attached = backward(collector, loss);
                 for (String name : differentiable) {
                     NDArray array = arrays.get(name);
@@ -124,6 +135,23 @@ public final class LossKernel {
         List<HostTensor> outputs = new ArrayList<>();
         new TreeMap<>(output.outputs()).forEach((name, array) -> outputs.add(toHost(name, array)));
         return new LossResult(loss, output.metrics(), gradients, outputs);
+    }
+
+    /** See {@link #GC_BEFORE_BACKWARD_PROPERTY}. */
+    private static void collectGarbageIfTesting() {
+        if (!Boolean.getBoolean(GC_BEFORE_BACKWARD_PROPERTY)) {
+            return;
+        }
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+            System.runFinalization();
+            try {
+                Thread.sleep(10); // direct buffers are freed by the Cleaner thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Runs backward; false if the loss does not depend on any input that requires a gradient. */
@@ -154,12 +182,14 @@ public final class LossKernel {
         if (float64) {
             return manager.create(t.values(), shape);
         }
+        // Narrow straight into the direct buffer the native tensor is made from (no float[] in between).
         double[] v = t.values();
-        float[] f = new float[v.length];
+        ByteBuffer buffer = manager.allocateDirect(v.length * Float.BYTES);
+        FloatBuffer floats = buffer.asFloatBuffer();
         for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
+            floats.put(i, (float) v[i]);
         }
-        return manager.create(f, shape);
+        return manager.create(buffer, shape, DataType.FLOAT32);
     }
 
     private static HostTensor toHost(String name, NDArray array) {
@@ -168,8 +198,20 @@ public final class LossKernel {
 
     private static double[] toDoubles(NDArray array) {
         NDArray detached = array.stopGradient();
-        return detached.getDataType() == DataType.FLOAT64 ? detached.toDoubleArray()
-                : detached.toType(DataType.FLOAT64, false).toDoubleArray();
+        DataType type = detached.getDataType();
+        if (type == DataType.FLOAT64) {
+            return detached.toDoubleArray();
+        }
+        if (type == DataType.FLOAT32) {
+            // Widen on the host instead of a native float64 copy of the tensor.
+            FloatBuffer floats = detached.toByteBuffer().asFloatBuffer();
+            double[] values = new double[floats.remaining()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = floats.get(i);
+            }
+            return values;
+        }
+        return detached.toType(DataType.FLOAT64, false).toDoubleArray();
     }
 
     private Engine engine() {

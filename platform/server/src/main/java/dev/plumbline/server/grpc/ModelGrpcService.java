@@ -54,15 +54,24 @@ public class ModelGrpcService implements ModelService {
         return Multi.createFrom().<GenerateResponse>emitter(emitter -> executor.execute(() -> {
             try {
                 LanguageModel model = catalog.get(request.getModel(), "model");
-                List<ChatTurn> messages = messages(request);
                 var s = request.getSettings();
                 GenerationSettings settings = GenerationRequests.settings(s.getTemperature(), s.getMaxNewTokens(),
                         s.getTopK(), s.getTopP(), s.getStopList(), s.hasSeed() ? s.getSeed() : null, "settings");
-                Generation g = model.chat(messages, settings, delta -> {
+                java.util.function.Consumer<String> onText = delta -> {
                     if (!delta.isEmpty() && !emitter.isCancelled()) {
                         emitter.emit(GenerateResponse.newBuilder().setTextDelta(delta).build());
                     }
-                });
+                };
+                Generation g;
+                if (!request.getPrompt().isEmpty()) {
+                    if (request.getMessagesCount() > 0) {
+                        throw new InvalidInputException("prompt", "give messages or prompt, not both");
+                    }
+                    g = model.complete(request.getPrompt(), settings, onText);
+                } else {
+                    g = model.chat(GenerationRequests.messages(JudgeMessages.turns(request.getMessagesList()), "messages"),
+                            settings, onText);
+                }
                 emitter.emit(GenerateResponse.newBuilder()
                         .setDone(true)
                         .addAllTokenIds(g.tokenIds())
@@ -75,17 +84,6 @@ public class ModelGrpcService implements ModelService {
                 emitter.fail(e);
             }
         }));
-    }
-
-    private static List<ChatTurn> messages(GenerateRequest request) {
-        if (!request.getPrompt().isEmpty()) {
-            if (request.getMessagesCount() > 0) {
-                throw new InvalidInputException("prompt", "give messages or prompt, not both");
-            }
-            // A raw prompt is one user turn rendered with the model's chat format.
-            return List.of(ChatTurn.user(request.getPrompt()));
-        }
-        return GenerationRequests.messages(JudgeMessages.turns(request.getMessagesList()), "messages");
     }
 
     @Override
