@@ -8,6 +8,7 @@ import dev.plumbline.spi.LossOutput;
 import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,8 @@ class ToyLogisticAlgorithm implements Algorithm {
         if (batch % input.parameters().integer("group") != 0) {
             throw new InvalidInputException("parameters.group", "does not divide B=" + batch);
         }
-        NDArray margin = input.tensor("x").sub(input.tensor("y")).mul(beta);
+        NDArray x = input.tensor("x");
+        NDArray margin = x.sub(input.tensor("y")).mul(Scalars.of(x, beta));
         NDArray perSample = StableMath.softplus(margin.neg());
         NDArray loss = perSample.mean();
         if (input.has("w")) {

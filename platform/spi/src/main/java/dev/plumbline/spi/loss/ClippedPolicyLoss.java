@@ -102,7 +102,7 @@ public final class ClippedPolicyLoss {
         NDArray lossClipped = negA.mul(clipped);
         NDArray loss = lossUnclipped.maximum(lossClipped);
         if (clip.dualClip() > 1.0) {
-            NDArray bound = negA.mul(clip.dualClip());
+            NDArray bound = negA.mul(Scalars.of(negA, clip.dualClip()));
             loss = NDArrays.where(advantages.lt(0.0).broadcast(loss.getShape()), loss.minimum(bound), loss);
         }
         NDArray a = advantages.broadcast(loss.getShape());

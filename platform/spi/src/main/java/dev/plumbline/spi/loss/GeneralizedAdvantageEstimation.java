@@ -70,13 +70,16 @@ public final class GeneralizedAdvantageEstimation {
         NDArray nextValue = column(v, 0).zerosLike();
         NDArray lastAdvantage = nextValue.zerosLike();
         NDArray[] reversed = new NDArray[(int) steps];
+        NDArray discount = Scalars.of(r, gamma);
+        NDArray traceDecay = Scalars.of(r, gamma * lambda);
+        NDArray one = Scalars.of(r, 1.0);
         for (long t = steps - 1; t >= 0; t--) {
             NDArray valueT = column(v, t);
-            NDArray delta = column(r, t).add(nextValue.mul(gamma)).sub(valueT);
-            NDArray advantageT = delta.add(lastAdvantage.mul(gamma * lambda));
+            NDArray delta = column(r, t).add(nextValue.mul(discount)).sub(valueT);
+            NDArray advantageT = delta.add(lastAdvantage.mul(traceDecay));
             if (masking == Masking.SKIP_MASKED) {
                 NDArray m = column(mask.stopGradient(), t);
-                NDArray keep = m.neg().add(1.0);
+                NDArray keep = m.neg().add(one);
                 nextValue = valueT.mul(m).add(nextValue.mul(keep));
                 lastAdvantage = advantageT.mul(m).add(lastAdvantage.mul(keep));
             } else {

@@ -96,7 +96,8 @@ public final class GroupRelativeAdvantages {
                 ? rewards.zerosLike().add(unbiasedStd(rewards.reshape(new Shape(1, n)), 1).reshape(new Shape()))
                 : rowGroupStd;
         NDArray centered = rewards.sub(rowMean);
-        NDArray advantages = scale == ScaleRewards.NONE ? centered : centered.div(rowStd.add(stdEpsilon));
+        NDArray advantages = scale == ScaleRewards.NONE ? centered
+                : centered.div(rowStd.add(Scalars.of(rowStd, stdEpsilon)));
         return new Normalized(advantages, rowMean, rowStd);
     }
 
@@ -115,7 +116,7 @@ public final class GroupRelativeAdvantages {
         long n = checkGroups(rewards, groupSize);
         NDArray grouped = rewards.reshape(new Shape(n / groupSize, groupSize));
         NDArray groupSum = grouped.sum(new int[] {1}, true).repeat(1, groupSize).reshape(new Shape(n));
-        NDArray baselines = groupSum.sub(rewards).div(groupSize - 1.0);
+        NDArray baselines = groupSum.sub(rewards).div(Scalars.of(rewards, groupSize - 1.0));
         return new LeaveOneOut(baselines, rewards.sub(baselines));
     }
 
@@ -130,7 +131,7 @@ public final class GroupRelativeAdvantages {
     public static NDArray unbiasedStd(NDArray x, int axis) {
         long n = x.getShape().get(axis);
         NDArray mean = x.mean(new int[] {axis}, true);
-        return x.sub(mean).square().sum(new int[] {axis}, true).div(n - 1.0).sqrt();
+        return x.sub(mean).square().sum(new int[] {axis}, true).div(Scalars.of(x, n - 1.0)).sqrt();
     }
 
     private static long checkGroups(NDArray rewards, int groupSize) {

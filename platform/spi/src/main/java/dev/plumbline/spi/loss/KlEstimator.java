@@ -53,14 +53,14 @@ public enum KlEstimator {
         NDArray delta = logp.sub(refLogp);
         NDArray kl = switch (this) {
             case K1 -> delta;
-            case K2 -> delta.square().mul(0.5);
+            case K2 -> delta.square().mul(Scalars.of(delta, 0.5));
             case K3 -> {
                 // Written as exp(r) - r - 1 with r = ref - logp, as TRL/verl/OpenRLHF do.
                 NDArray r = delta.neg();
                 if (clamp == KlClamp.VERL) {
                     r = r.clip(-KlClamp.VERL_LOG_RATIO_BOUND, KlClamp.VERL_LOG_RATIO_BOUND);
                 }
-                yield r.exp().sub(r).sub(1.0);
+                yield r.exp().sub(r).sub(Scalars.of(r, 1.0));
             }
             case ABS -> delta.abs();
         };

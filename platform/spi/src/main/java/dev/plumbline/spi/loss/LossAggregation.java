@@ -44,7 +44,7 @@ public enum LossAggregation {
                 if (!(normalizer > 0)) {
                     throw new IllegalArgumentException("normalizer must be > 0, got " + normalizer);
                 }
-                yield MaskedStatistics.sum(loss, mask).div(normalizer);
+                yield MaskedStatistics.sum(loss, mask).div(Scalars.of(loss, normalizer));
             }
         };
     }

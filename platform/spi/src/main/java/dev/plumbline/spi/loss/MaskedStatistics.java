@@ -30,12 +30,14 @@ public final class MaskedStatistics {
 
     /** {@code sum(x * mask) / max(sum(mask), 1)} over all elements (scalar). */
     public static NDArray mean(NDArray x, NDArray mask) {
-        return sum(x, mask).div(count(mask).maximum(1.0));
+        NDArray n = count(mask);
+        return sum(x, mask).div(n.maximum(Scalars.of(n, 1.0)));
     }
 
     /** {@code sum(x * mask, axis) / max(sum(mask, axis), 1)}. */
     public static NDArray mean(NDArray x, NDArray mask, int axis, boolean keepDims) {
-        return sum(x, mask, axis, keepDims).div(mask.sum(new int[] {axis}, keepDims).maximum(1.0));
+        NDArray n = mask.sum(new int[] {axis}, keepDims);
+        return sum(x, mask, axis, keepDims).div(n.maximum(Scalars.of(n, 1.0)));
     }
 
     /**
@@ -45,9 +47,10 @@ public final class MaskedStatistics {
      */
     public static NDArray variance(NDArray x, NDArray mask, boolean unbiased) {
         NDArray n = count(mask);
+        NDArray one = Scalars.of(n, 1.0);
         NDArray centered = x.sub(mean(x, mask));
-        NDArray biased = sum(centered.square(), mask).div(n.maximum(1.0));
-        return unbiased ? biased.mul(n).div(n.sub(1.0)) : biased;
+        NDArray biased = sum(centered.square(), mask).div(n.maximum(one));
+        return unbiased ? biased.mul(n).div(n.sub(one)) : biased;
     }
 
     /**
@@ -60,8 +63,8 @@ public final class MaskedStatistics {
             double epsilon) {
         NDArray mu = mean(x, mask);
         NDArray scale = switch (variance) {
-            case UNBIASED_PLUS_EPSILON -> variance(x, mask, true).add(epsilon).sqrt();
-            case BIASED_CLAMPED -> variance(x, mask, false).maximum(epsilon).sqrt();
+            case UNBIASED_PLUS_EPSILON -> variance(x, mask, true).add(Scalars.of(x, epsilon)).sqrt();
+            case BIASED_CLAMPED -> variance(x, mask, false).maximum(Scalars.of(x, epsilon)).sqrt();
         };
         NDArray whitened = x.sub(mu).div(scale);
         return shiftMean ? whitened : whitened.add(mu);

@@ -13,8 +13,9 @@ import ai.djl.ndarray.NDArrays;
  * branch finite too: PyTorch's {@code where} backward multiplies the unselected branch's gradient
  * by 0, and {@code 0 * inf} would still poison the result with NaN.
  *
- * <p>All functions keep the input's data type (float32 or float64); constants are added as Java
- * numbers, never as new arrays, so a float32 computation is not silently promoted.
+ * <p>All functions keep the input's data type (float32 or float64): constants are 0-d arrays of the
+ * input's type ({@link Scalars#of}), never Java numbers, which DJL would wrap in a tensor that
+ * autograd may read after it has been freed.
  */
 public final class StableMath {
 
@@ -27,9 +28,9 @@ public final class StableMath {
     private StableMath() {
     }
 
-    /** An array shaped and typed like {@code like}, filled with {@code value} (full double precision). */
+    /** An array shaped and typed like {@code like}, filled with {@code value} (in its data type). */
     public static NDArray constantLike(NDArray like, double value) {
-        return like.zerosLike().add(value);
+        return like.zerosLike().add(Scalars.of(like, value));
     }
 
     /**
@@ -37,8 +38,9 @@ public final class StableMath {
      * {@code log(u) * x / (u - 1)} with {@code u = 1 + x} cancels the rounding of {@code u}).
      */
     public static NDArray log1p(NDArray x) {
-        NDArray u = x.add(1.0);
-        NDArray d = u.sub(1.0);
+        NDArray one = Scalars.of(x, 1.0);
+        NDArray u = x.add(one);
+        NDArray d = u.sub(one);
         NDArray exact = d.eq(0.0);
         // d == 0 means 1 + x rounded to 1, where log1p(x) = x to full precision.
         NDArray safeD = NDArrays.where(exact, x.onesLike(), d);
@@ -52,12 +54,12 @@ public final class StableMath {
      * gradient; intended for {@code x <= 700} (above, {@code exp} overflows anyway).
      */
     public static NDArray expm1(NDArray x) {
-        NDArray xs = x.maximum(EXPM1_FLOOR);
+        NDArray xs = x.maximum(Scalars.of(x, EXPM1_FLOOR));
         NDArray u = xs.exp();
         NDArray logU = u.log();
         NDArray exact = logU.eq(0.0);
         NDArray safeLogU = NDArrays.where(exact, x.onesLike(), logU);
-        NDArray corrected = u.sub(1.0).mul(xs).div(safeLogU);
+        NDArray corrected = u.sub(Scalars.of(u, 1.0)).mul(xs).div(safeLogU);
         // u rounded to 1: expm1(x) = x to full precision.
         return NDArrays.where(exact, xs, corrected);
     }
@@ -96,8 +98,9 @@ public final class StableMath {
      */
     public static NDArray log1mexp(NDArray x) {
         NDArray farFromZero = x.lt(-LN2);
-        NDArray low = x.minimum(-LN2);
-        NDArray high = x.maximum(-LN2);
+        NDArray switchPoint = Scalars.of(x, -LN2);
+        NDArray low = x.minimum(switchPoint);
+        NDArray high = x.maximum(switchPoint);
         NDArray lowBranch = log1p(low.exp().neg());
         NDArray highBranch = expm1(high).neg().log();
         return NDArrays.where(farFromZero, lowBranch, highBranch);

@@ -6,7 +6,9 @@
  * ({@link dev.plumbline.spi.loss.MaskedStatistics}), advantage estimators
  * ({@link dev.plumbline.spi.loss.GroupRelativeAdvantages},
  * {@link dev.plumbline.spi.loss.GeneralizedAdvantageEstimation}), the clipped policy loss
- * ({@link dev.plumbline.spi.loss.ClippedPolicyLoss}) and metric helpers. Formulas, defaults and
- * metric names follow {@code shared/reference/algorithms.md}. Depends on the DJL api only.
+ * ({@link dev.plumbline.spi.loss.ClippedPolicyLoss}) and metric helpers. Constants enter the
+ * arithmetic as {@link dev.plumbline.spi.loss.Scalars#of} arrays, never as Java numbers (see there).
+ * Formulas, defaults and metric names follow {@code shared/reference/algorithms.md}. Depends on the
+ * DJL api only.
  */
 package dev.plumbline.spi.loss;

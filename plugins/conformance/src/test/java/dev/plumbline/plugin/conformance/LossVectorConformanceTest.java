@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.plumbline.engine.loss.HostTensor;
 import dev.plumbline.engine.loss.LossKernel;
 import dev.plumbline.engine.loss.LossResult;
+import dev.plumbline.engine.loss.testing.ForcedGc;
 import dev.plumbline.engine.loss.testing.LossVectors;
 import dev.plumbline.engine.loss.testing.Tolerances;
 import dev.plumbline.engine.loss.testing.VectorCase;
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.TestFactory;
  * Reproduces every case of {@code shared/reference/loss-vectors.json} in float64 through the
  * {@link LossKernel} and the plugins found by {@link PluginRegistry#discover()}: losses, per-sample
  * values, advantages and every metric the case lists, to {@code 1e-8 * max(1, |expected|)}. A case
- * without a mapping fails, so a new vector cannot be skipped silently.
+ * without a mapping fails, so a new vector cannot be skipped silently. Every run with gradients is
+ * done with a garbage collection forced between forward and backward and must give the same bits
+ * as a run without ({@link ForcedGc}).
  */
 class LossVectorConformanceTest {
 
@@ -113,7 +116,7 @@ class LossVectorConformanceTest {
             tensors.add(c.tensor("chosen_len", "chosen_lengths"));
             tensors.add(c.tensor("rejected_len", "rejected_lengths"));
         }
-        LossResult r = KERNEL.compute("dpo", params, tensors, float64, true);
+        LossResult r = withGradients("dpo", params, tensors);
         assertPerPairAndLoss(c, r, "per_pair_loss");
         assertMetrics(c.id(), r.metrics(), c.expectedMetrics());
         if (c.hasExpected("all_finite")) {
@@ -132,28 +135,28 @@ class LossVectorConformanceTest {
     private static void cpo(VectorCase c) {
         Map<String, Object> params = new LinkedHashMap<>(c.params());
         params.put("loss_type", c.lossType());
-        LossResult r = KERNEL.compute("cpo", params, List.of(
+        LossResult r = withGradients("cpo", params, List.of(
                 c.tensor("sum_logps_chosen", "policy_chosen_logps"),
                 c.tensor("sum_logps_rejected", "policy_rejected_logps"),
-                c.tensor("nll_loss", "nll_loss")), float64, true);
+                c.tensor("nll_loss", "nll_loss")));
         assertPerPairAndLoss(c, r, "per_pair_loss");
         assertMetrics(c.id(), r.metrics(), c.expectedMetrics());
     }
 
     private static void simpo(VectorCase c) {
-        LossResult r = KERNEL.compute("simpo", c.params(), List.of(
+        LossResult r = withGradients("simpo", c.params(), List.of(
                 c.tensor("avg_logps_chosen", "policy_chosen_avg_logps"),
-                c.tensor("avg_logps_rejected", "policy_rejected_avg_logps")), float64, true);
+                c.tensor("avg_logps_rejected", "policy_rejected_avg_logps")));
         assertPerPairAndLoss(c, r, "per_pair_loss");
     }
 
     private static void onlineDpo(VectorCase c) {
         Map<String, Object> params = new LinkedHashMap<>(c.params());
         params.put("loss_type", c.lossType());
-        LossResult r = KERNEL.compute("online-dpo", params, List.of(
+        LossResult r = withGradients("online-dpo", params, List.of(
                 asTwoRows(c, "rewards", "rewards"),
                 asTwoRows(c, "logps_sum", "policy_logps"),
-                asTwoRows(c, "ref_logps_sum", "reference_logps")), float64, true);
+                asTwoRows(c, "ref_logps_sum", "reference_logps")));
         assertPerPairAndLoss(c, r, "per_pair_loss");
         assertClose(c.id() + " chosen_idx", output(r, "chosen_index"), c.expected("chosen_idx"));
         assertClose(c.id() + " rejected_idx", output(r, "rejected_index"), c.expected("rejected_idx"));
@@ -172,12 +175,12 @@ class LossVectorConformanceTest {
     private static void kto(VectorCase c) {
         Map<String, Object> params = new LinkedHashMap<>(c.params());
         params.put("loss_type", c.lossType());
-        LossResult r = KERNEL.compute("kto", params, List.of(
+        LossResult r = withGradients("kto", params, List.of(
                 c.tensor("logps", "policy_logps"),
                 c.tensor("ref_logps", "reference_logps"),
                 c.tensor("labels", "labels"),
                 c.tensor("KL_logps", "policy_kl_logps"),
-                c.tensor("ref_KL_logps", "reference_kl_logps")), float64, true);
+                c.tensor("ref_KL_logps", "reference_kl_logps")));
         assertClose(c.id() + " loss", r.loss(), c.expectedScalar("loss"));
         double[] perExample = output(r, "per_example_loss");
         double[] labels = c.input("labels");
@@ -192,10 +195,10 @@ class LossVectorConformanceTest {
     }
 
     private static void orpo(VectorCase c) {
-        LossResult r = KERNEL.compute("orpo", c.params(), List.of(
+        LossResult r = withGradients("orpo", c.params(), List.of(
                 c.tensor("avg_logps_chosen", "policy_chosen_avg_logps"),
                 c.tensor("avg_logps_rejected", "policy_rejected_avg_logps"),
-                c.tensor("nll_loss", "nll_loss")), float64, true);
+                c.tensor("nll_loss", "nll_loss")));
         assertClose(c.id() + " loss", r.loss(), c.expectedScalar("loss"));
         assertClose(c.id() + " log_odds", output(r, "log_odds"), c.expected("log_odds"));
         assertClose(c.id() + " logsigmoid_log_odds", output(r, "logsigmoid_log_odds"), c.expected("logsigmoid_log_odds"));
@@ -240,20 +243,20 @@ class LossVectorConformanceTest {
         double[] rewards = c.input("rewards");
         int n = rewards.length;
         // Advantages do not depend on the log-probs: one on-policy token per completion.
-        LossResult r = KERNEL.compute("grpo", params, List.of(
+        LossResult r = withGradients("grpo", params, List.of(
                 HostTensor.of("logps", new double[n], n, 1),
-                HostTensor.vector("rewards", rewards)), float64, true);
+                HostTensor.vector("rewards", rewards)));
         assertClose(c.id() + " advantages", output(r, "advantages"), c.expected("advantages"));
         assertMetrics(c.id(), r.metrics(), c.expectedMetrics());
     }
 
     private static void grpoLoss(VectorCase c) {
-        LossResult r = KERNEL.compute("grpo", c.params(), List.of(
+        LossResult r = withGradients("grpo", c.params(), List.of(
                 c.tensor("per_token_logps", "logps"),
                 c.tensor("old_per_token_logps", "old_logps"),
                 c.tensor("ref_per_token_logps", "ref_logps"),
                 c.tensor("mask", "mask"),
-                c.tensor("advantages", "advantages")), float64, true);
+                c.tensor("advantages", "advantages")));
         assertClose(c.id() + " loss", r.loss(), c.expectedScalar("loss"));
         assertMetrics(c.id(), r.metrics(), c.expectedMetrics());
         if (((Number) c.params().get("beta")).doubleValue() == 0.0) {
@@ -274,7 +277,7 @@ class LossVectorConformanceTest {
                 HostTensor.of("logps", c.input("new_logps_sum"), n, 1),
                 HostTensor.of("old_logps", c.input("old_logps_sum"), n, 1),
                 HostTensor.of("ref_logps", c.input("ref_logps_sum"), n, 1));
-        LossResult r = KERNEL.compute("rloo", c.params(), tensors, float64, true);
+        LossResult r = withGradients("rloo", c.params(), tensors);
         assertClose("rloo loss", r.loss(), c.expectedScalar("loss"));
         assertClose("rloo kl_penalized_rewards", output(r, "kl_penalized_rewards"), c.expected("kl_penalized_rewards"));
         assertClose("rloo baselines", output(r, "baselines"), c.expected("baselines"));
@@ -290,12 +293,12 @@ class LossVectorConformanceTest {
     }
 
     private static void ppo(VectorCase c) {
-        LossResult r = KERNEL.compute("ppo", c.params(), List.of(
+        LossResult r = withGradients("ppo", c.params(), List.of(
                 c.tensor("new_logprobs", "logps"),
                 c.tensor("old_logprobs", "old_logps"),
                 c.tensor("values", "values"),
                 c.tensor("vpred", "value_preds"),
-                c.tensor("token_rewards", "token_rewards")), float64, true);
+                c.tensor("token_rewards", "token_rewards")));
         assertClose("ppo loss", r.loss(), c.expectedScalar("loss"));
         assertClose("ppo advantages_raw", output(r, "advantages_raw"), c.expected("advantages_raw"));
         assertClose("ppo returns", output(r, "returns"), c.expected("returns"));
@@ -323,12 +326,12 @@ class LossVectorConformanceTest {
         params.put("loss_type", c.lossType());
         double[] scores = c.input("pairrm_scores");
         assertThat(scores).hasSize((int) c.param("K"));
-        LossResult r = KERNEL.compute("sppo", params, List.of(
+        LossResult r = withGradients("sppo", params, List.of(
                 HostTensor.of("response_scores", scores, 1, scores.length),
                 HostTensor.vector("policy_chosen_logps", c.input("policy_chosen")),
                 HostTensor.vector("reference_chosen_logps", c.input("ref_chosen")),
                 HostTensor.vector("policy_rejected_logps", c.input("policy_rejected")),
-                HostTensor.vector("reference_rejected_logps", c.input("ref_rejected"))), float64, true);
+                HostTensor.vector("reference_rejected_logps", c.input("ref_rejected"))));
         assertClose(c.id() + " loss", r.loss(), c.expectedScalar("loss"));
         for (String[] pair : new String[][] {{"chosen_index", "chosen_idx"}, {"rejected_index", "rejected_idx"},
                 {"chosen_probs", "chosen_probs"}, {"chosen_probs_win", "chosen_probs_win"},
@@ -340,11 +343,11 @@ class LossVectorConformanceTest {
     }
 
     private static void nashMd(VectorCase c) {
-        LossResult r = KERNEL.compute("nash-md", c.params(), List.of(
+        LossResult r = withGradients("nash-md", c.params(), List.of(
                 c.tensor("model_logprobs", "policy_logps"),
                 c.tensor("ref_logprobs", "reference_logps"),
                 c.tensor("model_scores", "model_scores"),
-                c.tensor("mixture_scores", "mixture_scores")), float64, true);
+                c.tensor("mixture_scores", "mixture_scores")));
         assertClose("nash_md loss", r.loss(), c.expectedScalar("loss"));
         assertClose("nash_md probability", output(r, "probability"), c.expected("probability"));
         assertClose("nash_md score", output(r, "score"), c.expected("score"));
@@ -367,6 +370,15 @@ class LossVectorConformanceTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * The kernel's result with gradients, computed with a GC forced between forward and backward and
+     * checked to be bit-identical to a run without it (gradients must not depend on GC timing).
+     */
+    private static LossResult withGradients(String algorithm, Map<String, Object> parameters,
+            List<HostTensor> tensors) {
+        return ForcedGc.computeWithGradients(KERNEL, algorithm, parameters, tensors, float64);
+    }
 
     private static void assertPerPairAndLoss(VectorCase c, LossResult r, String output) {
         assertClose(c.id() + " loss", r.loss(), c.expectedScalar("loss"));

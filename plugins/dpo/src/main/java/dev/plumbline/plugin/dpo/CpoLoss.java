@@ -9,6 +9,7 @@ import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
 import dev.plumbline.spi.loss.PreferenceMetrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import java.util.List;
 import java.util.Map;
@@ -70,22 +71,24 @@ final class CpoLoss {
         double epsilon = p.number(LABEL_SMOOTHING);
         double cpoAlpha = p.number(CPO_ALPHA);
         NDArray logits = chosenLogps.sub(rejectedLogps);
+        NDArray b = Scalars.of(logits, beta);
         NDArray perPair = switch (lossType) {
-            case "simpo" -> DpoAlgorithm.smoothedSigmoid(logits.sub(p.number(SIMPO_GAMMA) / beta).mul(beta), epsilon);
-            case "sigmoid" -> DpoAlgorithm.smoothedSigmoid(logits.mul(beta), epsilon);
-            case "hinge" -> StableMath.relu(logits.mul(-beta).add(1.0));
-            case "ipo" -> logits.sub(1.0 / (2.0 * beta)).square();
+            case "simpo" -> DpoAlgorithm.smoothedSigmoid(
+                    logits.sub(Scalars.of(logits, p.number(SIMPO_GAMMA) / beta)).mul(b), epsilon);
+            case "sigmoid" -> DpoAlgorithm.smoothedSigmoid(logits.mul(b), epsilon);
+            case "hinge" -> StableMath.relu(logits.mul(Scalars.of(logits, -beta)).add(Scalars.of(logits, 1.0)));
+            case "ipo" -> logits.sub(Scalars.of(logits, 1.0 / (2.0 * beta))).square();
             default -> throw new IllegalStateException(lossType);
         };
         NDArray loss = perPair.mean();
         Metrics.Builder metrics = Metrics.builder()
-                .putAll(PreferenceMetrics.rewards(chosenLogps.mul(beta), rejectedLogps.mul(beta)))
+                .putAll(PreferenceMetrics.rewards(chosenLogps.mul(b), rejectedLogps.mul(b)))
                 .putAll(PreferenceMetrics.logps(chosenLogps, rejectedLogps));
         if (input.has(NLL_LOSS)) {
             NDArray nll = input.tensor(NLL_LOSS);
             metrics.put(Metrics.NLL_LOSS, nll);
             if (cpoAlpha != 0.0) {
-                loss = loss.add(nll.mul(cpoAlpha));
+                loss = loss.add(nll.mul(Scalars.of(nll, cpoAlpha)));
             }
         } else if (cpoAlpha != 0.0) {
             throw new InvalidInputException("tensors." + NLL_LOSS, "required when " + CPO_ALPHA + " > 0 (got "

@@ -10,6 +10,7 @@ import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
 import dev.plumbline.spi.loss.PreferenceMetrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import java.util.Arrays;
 import java.util.List;
@@ -121,58 +122,65 @@ public final class DpoAlgorithm implements Algorithm {
         NDArray chosenScores = score(chosenLogRatios, divergence, alpha);
         NDArray rejectedScores = score(rejectedLogRatios, divergence, alpha);
         NDArray delta = chosenScores.sub(rejectedScores);
+        NDArray b = Scalars.of(delta, beta);
+        NDArray minusB = Scalars.of(delta, -beta);
+        NDArray one = Scalars.of(delta, 1.0);
 
         NDArray perPair = switch (lossType) {
             case SIGMOID -> p.bool(SIGMOID_LABEL_SMOOTHING)
-                    ? smoothedSigmoid(delta.mul(beta), epsilon)
-                    : StableMath.logSigmoid(delta.mul(beta)).neg();
-            case HINGE -> StableMath.relu(delta.mul(-beta).add(1.0));
+                    ? smoothedSigmoid(delta.mul(b), epsilon)
+                    : StableMath.logSigmoid(delta.mul(b)).neg();
+            case HINGE -> StableMath.relu(delta.mul(minusB).add(one));
             case IPO -> chosenScores.div(batch.chosenLengths()).sub(rejectedScores.div(batch.rejectedLengths()))
-                    .sub(1.0 / (2.0 * beta)).square();
-            case ROBUST -> StableMath.logSigmoid(delta.mul(beta)).mul(-(1.0 - epsilon))
-                    .add(StableMath.logSigmoid(delta.mul(-beta)).mul(epsilon))
-                    .div(1.0 - 2.0 * epsilon);
+                    .sub(Scalars.of(delta, 1.0 / (2.0 * beta))).square();
+            case ROBUST -> StableMath.logSigmoid(delta.mul(b)).mul(Scalars.of(delta, -(1.0 - epsilon)))
+                    .add(StableMath.logSigmoid(delta.mul(minusB)).mul(Scalars.of(delta, epsilon)))
+                    .div(Scalars.of(delta, 1.0 - 2.0 * epsilon));
             case EXO_PAIR -> {
-                NDArray z = delta.mul(beta);
+                NDArray z = delta.mul(b);
                 NDArray logQw = StableMath.logSigmoid(z);
                 NDArray logQl = StableMath.logSigmoid(z.neg());
-                yield logQw.exp().mul(logQw.sub(Math.log1p(-epsilon)))
-                        .add(logQl.exp().mul(logQl.sub(Math.log(epsilon))));
+                yield logQw.exp().mul(logQw.sub(Scalars.of(z, Math.log1p(-epsilon))))
+                        .add(logQl.exp().mul(logQl.sub(Scalars.of(z, Math.log(epsilon)))));
             }
             case NCA_PAIR -> {
-                NDArray cw = chosenScores.mul(beta);
-                NDArray cl = rejectedScores.mul(beta);
+                NDArray cw = chosenScores.mul(b);
+                NDArray cl = rejectedScores.mul(b);
+                NDArray half = Scalars.of(delta, 0.5);
                 yield StableMath.logSigmoid(cw).neg()
-                        .sub(StableMath.logSigmoid(cw.neg()).mul(0.5))
-                        .sub(StableMath.logSigmoid(cl.neg()).mul(0.5));
+                        .sub(StableMath.logSigmoid(cw.neg()).mul(half))
+                        .sub(StableMath.logSigmoid(cl.neg()).mul(half));
             }
-            case BCO_PAIR -> StableMath.logSigmoid(chosenScores.mul(beta)).neg()
-                    .sub(StableMath.logSigmoid(rejectedScores.mul(-beta)));
-            case SPPO_HARD -> chosenScores.sub(0.5 / beta).square().add(rejectedScores.add(0.5 / beta).square());
-            case APO_ZERO -> StableMath.sigmoid(chosenLogRatios.mul(beta)).neg().add(1.0)
-                    .add(StableMath.sigmoid(rejectedLogRatios.mul(beta)));
-            case APO_DOWN -> StableMath.sigmoid(chosenLogRatios.mul(beta))
-                    .add(StableMath.sigmoid(delta.mul(beta)).neg().add(1.0));
+            case BCO_PAIR -> StableMath.logSigmoid(chosenScores.mul(b)).neg()
+                    .sub(StableMath.logSigmoid(rejectedScores.mul(minusB)));
+            case SPPO_HARD -> {
+                NDArray target = Scalars.of(delta, 0.5 / beta);
+                yield chosenScores.sub(target).square().add(rejectedScores.add(target).square());
+            }
+            case APO_ZERO -> StableMath.sigmoid(chosenLogRatios.mul(b)).neg().add(one)
+                    .add(StableMath.sigmoid(rejectedLogRatios.mul(b)));
+            case APO_DOWN -> StableMath.sigmoid(chosenLogRatios.mul(b))
+                    .add(StableMath.sigmoid(delta.mul(b)).neg().add(one));
             case DISCOPOP -> {
-                NDArray z = delta.mul(beta);
-                NDArray modulation = StableMath.sigmoid(z.div(p.number(DISCOPOP_TAU)));
-                yield StableMath.logSigmoid(z).neg().mul(modulation.neg().add(1.0))
+                NDArray z = delta.mul(b);
+                NDArray modulation = StableMath.sigmoid(z.div(Scalars.of(z, p.number(DISCOPOP_TAU))));
+                yield StableMath.logSigmoid(z).neg().mul(modulation.neg().add(one))
                         .add(z.neg().exp().mul(modulation));
             }
             case SIGMOID_NORM -> StableMath.logSigmoid(chosenScores.div(batch.chosenLengths())
-                    .sub(rejectedScores.div(batch.rejectedLengths())).mul(beta)).neg();
+                    .sub(rejectedScores.div(batch.rejectedLengths())).mul(b)).neg();
             case AOT -> {
                 // Sort (over the batch) the policy and reference log-prob margins separately.
                 NDArray policyMargins = batch.policyChosen().sub(batch.policyRejected()).sort(0);
                 NDArray referenceMargins = batch.referenceChosen().sub(batch.referenceRejected()).sort(0);
-                yield smoothedSigmoid(policyMargins.sub(referenceMargins).mul(beta), epsilon);
+                yield smoothedSigmoid(policyMargins.sub(referenceMargins).mul(b), epsilon);
             }
-            case AOT_UNPAIRED -> smoothedSigmoid(chosenLogRatios.sort(0).sub(rejectedLogRatios.sort(0)).mul(beta),
+            case AOT_UNPAIRED -> smoothedSigmoid(chosenLogRatios.sort(0).sub(rejectedLogRatios.sort(0)).mul(b),
                     epsilon);
         };
 
-        NDArray chosenRewards = chosenLogRatios.mul(beta);
-        NDArray rejectedRewards = rejectedLogRatios.mul(beta);
+        NDArray chosenRewards = chosenLogRatios.mul(b);
+        NDArray rejectedRewards = rejectedLogRatios.mul(b);
         Map<String, Double> metrics = Metrics.builder()
                 .putAll(PreferenceMetrics.rewards(chosenRewards, rejectedRewards))
                 .putAll(PreferenceMetrics.logps(batch.policyChosen(), batch.policyRejected()))
@@ -185,8 +193,8 @@ public final class DpoAlgorithm implements Algorithm {
 
     /** {@code -(1 - eps) log sigmoid(z) - eps log sigmoid(-z)}: cDPO / CPO / AOT smoothing. */
     static NDArray smoothedSigmoid(NDArray z, double epsilon) {
-        NDArray clean = StableMath.logSigmoid(z).mul(-(1.0 - epsilon));
-        return epsilon == 0.0 ? clean : clean.sub(StableMath.logSigmoid(z.neg()).mul(epsilon));
+        NDArray clean = StableMath.logSigmoid(z).mul(Scalars.of(z, -(1.0 - epsilon)));
+        return epsilon == 0.0 ? clean : clean.sub(StableMath.logSigmoid(z.neg()).mul(Scalars.of(z, epsilon)));
     }
 
     /** TRL's f-divergence scores of the log-ratios (DPOConfig.f_divergence_type). */
@@ -197,9 +205,16 @@ public final class DpoAlgorithm implements Algorithm {
             case "js_divergence" -> StableMath.logSigmoid(logRatios);
             case "alpha_divergence" -> Math.abs(alpha - 1.0) < 1e-6
                     ? logRatios
-                    : logRatios.mul(alpha - 1.0).minimum(ALPHA_DIVERGENCE_EXP_CAP).exp().div(alpha - 1.0);
+                    : alphaScore(logRatios, alpha);
             default -> throw new IllegalStateException(divergence);
         };
+    }
+
+    /** {@code exp(min((alpha - 1) r, cap)) / (alpha - 1)}. */
+    private static NDArray alphaScore(NDArray logRatios, double alpha) {
+        NDArray alphaMinusOne = Scalars.of(logRatios, alpha - 1.0);
+        return logRatios.mul(alphaMinusOne).minimum(Scalars.of(logRatios, ALPHA_DIVERGENCE_EXP_CAP)).exp()
+                .div(alphaMinusOne);
     }
 
     private static void checkLabelSmoothing(LossType lossType, double epsilon) {

@@ -8,6 +8,7 @@ import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
 import dev.plumbline.spi.loss.PreferenceMetrics;
+import dev.plumbline.spi.loss.Scalars;
 import java.util.List;
 import java.util.Map;
 
@@ -66,10 +67,11 @@ public final class IpoAlgorithm implements Algorithm {
         NDArray margin = normalized
                 ? chosen.div(batch.chosenLengths()).sub(rejected.div(batch.rejectedLengths()))
                 : chosen.sub(rejected);
-        NDArray perPair = margin.sub(1.0 / (2.0 * beta)).square();
+        NDArray perPair = margin.sub(Scalars.of(margin, 1.0 / (2.0 * beta))).square();
 
-        NDArray chosenRewards = chosen.mul(beta);
-        NDArray rejectedRewards = rejected.mul(beta);
+        NDArray b = Scalars.of(chosen, beta);
+        NDArray chosenRewards = chosen.mul(b);
+        NDArray rejectedRewards = rejected.mul(b);
         Map<String, Double> metrics = Metrics.builder()
                 .putAll(PreferenceMetrics.rewards(chosenRewards, rejectedRewards))
                 .putAll(PreferenceMetrics.logps(batch.policyChosen(), batch.policyRejected()))

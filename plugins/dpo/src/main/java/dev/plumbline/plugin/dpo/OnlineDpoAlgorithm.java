@@ -10,6 +10,7 @@ import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
 import dev.plumbline.spi.loss.PreferenceMetrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import java.util.List;
 import java.util.Map;
@@ -86,21 +87,23 @@ public final class OnlineDpoAlgorithm implements Algorithm {
         NDArray chosenLogRatios = chosenLogps.sub(chosenRef);
         NDArray rejectedLogRatios = rejectedLogps.sub(rejectedRef);
         NDArray logits = chosenLogRatios.sub(rejectedLogRatios);
+        NDArray b = Scalars.of(logits, beta);
         NDArray perPair = input.parameters().string(LOSS_TYPE).equals("ipo")
-                ? logits.sub(1.0 / (2.0 * beta)).square()
-                : StableMath.logSigmoid(logits.mul(beta)).neg();
+                ? logits.sub(Scalars.of(logits, 1.0 / (2.0 * beta))).square()
+                : StableMath.logSigmoid(logits.mul(b)).neg();
 
         // Flat row-major indices into [2, B], TRL's i + (!mask) * B and i + mask * B.
         NDArray index = input.manager().arange(0, (int) prompts, 1, DataType.FLOAT64).toType(logits.getDataType(), false);
         NDArray firstWinsNumeric = firstWins.toType(logits.getDataType(), false);
-        NDArray chosenIndex = index.add(firstWinsNumeric.neg().add(1.0).mul(prompts));
-        NDArray rejectedIndex = index.add(firstWinsNumeric.mul(prompts));
+        NDArray rowLength = Scalars.of(index, prompts);
+        NDArray chosenIndex = index.add(firstWinsNumeric.neg().add(Scalars.of(index, 1.0)).mul(rowLength));
+        NDArray rejectedIndex = index.add(firstWinsNumeric.mul(rowLength));
 
         Map<String, Double> metrics = Metrics.builder()
                 .putMean("objective/scores", rewards)
                 .putMean("objective/scores_margin", chosenRewardScores.sub(rejectedRewardScores))
                 .putAll(PreferenceMetrics.logps(chosenLogps, rejectedLogps))
-                .putAll(PreferenceMetrics.rewards(chosenLogRatios.mul(beta), rejectedLogRatios.mul(beta)))
+                .putAll(PreferenceMetrics.rewards(chosenLogRatios.mul(b), rejectedLogRatios.mul(b)))
                 .put("beta", beta)
                 .build();
         return new LossOutput(perPair.mean(), metrics, Map.of(

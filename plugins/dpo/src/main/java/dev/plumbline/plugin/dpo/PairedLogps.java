@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.LossInput;
 import dev.plumbline.spi.TensorSpec;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.List;
 
@@ -50,8 +51,9 @@ record PairedLogps(NDArray policyChosen, NDArray policyRejected, NDArray referen
                 TensorChecks.requireAtLeast(in, name, 0.0, "a token count");
             }
             // TRL: completion_mask.sum(dim=1).clamp(min=1.0)
-            chosenLengths = in.tensor(CHOSEN_LENGTHS).maximum(1.0);
-            rejectedLengths = in.tensor(REJECTED_LENGTHS).maximum(1.0);
+            NDArray one = Scalars.of(in.tensor(CHOSEN_LENGTHS), 1.0);
+            chosenLengths = in.tensor(CHOSEN_LENGTHS).maximum(one);
+            rejectedLengths = in.tensor(REJECTED_LENGTHS).maximum(one);
         }
         return new PairedLogps(in.tensor(POLICY_CHOSEN), in.tensor(POLICY_REJECTED), in.tensor(REFERENCE_CHOSEN),
                 in.tensor(REFERENCE_REJECTED), chosenLengths, rejectedLengths);

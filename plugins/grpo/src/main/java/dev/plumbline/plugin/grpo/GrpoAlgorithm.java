@@ -19,6 +19,7 @@ import dev.plumbline.spi.loss.KlEstimator;
 import dev.plumbline.spi.loss.LossAggregation;
 import dev.plumbline.spi.loss.MaskedStatistics;
 import dev.plumbline.spi.loss.Metrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,7 +193,7 @@ public final class GrpoAlgorithm implements Algorithm {
             }
             outputs.put("per_token_kl", kl.stopGradient());
             if (beta != 0.0) {
-                perToken = perToken.add(kl.mul(beta));
+                perToken = perToken.add(kl.mul(Scalars.of(kl, beta)));
                 // No kl metric at all when beta == 0 (TRL #4040).
                 metrics.put(Metrics.KL, MaskedStatistics.mean(kl, mask));
             }
@@ -204,14 +205,16 @@ public final class GrpoAlgorithm implements Algorithm {
         LossAggregation aggregation = aggregation(lossType);
         double normalizer = normalizer(lossType, p, batch, mask);
         double accumulation = lossType.equals("dapo") ? 1.0 : p.integer(GRADIENT_ACCUMULATION_STEPS);
-        NDArray loss = aggregation.aggregate(perToken, mask, normalizer).div(accumulation);
+        NDArray accumulationSteps = Scalars.of(perToken, accumulation);
+        NDArray loss = aggregation.aggregate(perToken, mask, normalizer).div(accumulationSteps);
 
         double entropyCoef = p.number(ENTROPY_COEF);
         if (input.has(ENTROPY)) {
             NDArray entropy = input.tensor(ENTROPY);
             metrics.put(Metrics.ENTROPY, MaskedStatistics.mean(entropy, mask));
             if (entropyCoef != 0.0) {
-                loss = loss.sub(aggregation.aggregate(entropy, mask, normalizer).div(accumulation).mul(entropyCoef));
+                loss = loss.sub(aggregation.aggregate(entropy, mask, normalizer).div(accumulationSteps)
+                        .mul(Scalars.of(entropy, entropyCoef)));
             }
         } else if (entropyCoef != 0.0) {
             throw new InvalidInputException("tensors." + ENTROPY, "required when " + ENTROPY_COEF + " > 0");

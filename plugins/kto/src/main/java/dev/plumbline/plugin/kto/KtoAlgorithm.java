@@ -11,6 +11,7 @@ import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.List;
@@ -102,6 +103,8 @@ public final class KtoAlgorithm implements Algorithm {
         long batch = logps.getShape().get(0);
 
         NDArray logRatios = logps.sub(refLogps);
+        NDArray b = Scalars.of(logRatios, beta);
+        NDArray one = Scalars.of(logRatios, 1.0);
         NDArray referencePoint;
         NDArray desirableLoss;
         NDArray undesirableLoss;
@@ -118,13 +121,13 @@ public final class KtoAlgorithm implements Algorithm {
                         "loss_type=kto needs a batch of at least 2 (the KL estimate collapses onto the reward)");
             }
             NDArray kl = input.tensor(POLICY_KL_LOGPS).sub(input.tensor(REFERENCE_KL_LOGPS)).mean();
-            referencePoint = kl.maximum(0.0).stopGradient();
-            desirableLoss = StableMath.sigmoid(logRatios.sub(referencePoint).mul(beta)).neg().add(1.0);
-            undesirableLoss = StableMath.sigmoid(referencePoint.sub(logRatios).mul(beta)).neg().add(1.0);
+            referencePoint = kl.maximum(Scalars.of(kl, 0.0)).stopGradient();
+            desirableLoss = StableMath.sigmoid(logRatios.sub(referencePoint).mul(b)).neg().add(one);
+            undesirableLoss = StableMath.sigmoid(referencePoint.sub(logRatios).mul(b)).neg().add(one);
         } else {
             referencePoint = logRatios.zerosLike().sum();
-            desirableLoss = StableMath.sigmoid(logRatios.mul(beta)).neg().add(1.0);
-            undesirableLoss = StableMath.sigmoid(logRatios.mul(beta));
+            desirableLoss = StableMath.sigmoid(logRatios.mul(b)).neg().add(one);
+            undesirableLoss = StableMath.sigmoid(logRatios.mul(b));
         }
         NDArray perExample = NDArrays.where(desirable, desirableLoss, undesirableLoss);
         NDArray weights = NDArrays.where(desirable,
@@ -133,20 +136,22 @@ public final class KtoAlgorithm implements Algorithm {
         NDArray loss = perExample.mul(weights).mean();
 
         Metrics.Builder metrics = Metrics.builder().put(Metrics.KL, referencePoint);
-        NDArray rewards = logRatios.mul(beta).stopGradient().toType(DataType.FLOAT64, false);
+        NDArray rewards = logRatios.mul(b).stopGradient().toType(DataType.FLOAT64, false);
         NDArray d = desirable.toType(DataType.FLOAT64, false);
-        NDArray u = d.neg().add(1.0);
+        NDArray u = d.neg().add(Scalars.of(d, 1.0));
         NDArray lp = logps.stopGradient().toType(DataType.FLOAT64, false);
         double nDesirable = Metrics.scalar(d.sum());
         double nUndesirable = batch - nDesirable;
         // TRL only logs a class's keys when the class is present in the batch.
         if (nDesirable > 0) {
-            metrics.put(Metrics.REWARDS_CHOSEN, rewards.mul(d).sum().div(nDesirable))
-                    .put(Metrics.LOGPS_CHOSEN, lp.mul(d).sum().div(nDesirable));
+            NDArray count = Scalars.of(d, nDesirable);
+            metrics.put(Metrics.REWARDS_CHOSEN, rewards.mul(d).sum().div(count))
+                    .put(Metrics.LOGPS_CHOSEN, lp.mul(d).sum().div(count));
         }
         if (nUndesirable > 0) {
-            metrics.put(Metrics.REWARDS_REJECTED, rewards.mul(u).sum().div(nUndesirable))
-                    .put(Metrics.LOGPS_REJECTED, lp.mul(u).sum().div(nUndesirable));
+            NDArray count = Scalars.of(u, nUndesirable);
+            metrics.put(Metrics.REWARDS_REJECTED, rewards.mul(u).sum().div(count))
+                    .put(Metrics.LOGPS_REJECTED, lp.mul(u).sum().div(count));
         }
         Map<String, Double> partial = metrics.build();
         if (nDesirable > 0 && nUndesirable > 0) {
@@ -155,6 +160,6 @@ public final class KtoAlgorithm implements Algorithm {
         }
         return new LossOutput(loss, metrics.build(), Map.of(
                 "per_example_loss", perExample,
-                "rewards", logRatios.mul(beta).stopGradient()));
+                "rewards", logRatios.mul(b).stopGradient()));
     }
 }

@@ -8,6 +8,7 @@ import dev.plumbline.spi.LossOutput;
 import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.LinkedHashMap;
@@ -103,9 +104,9 @@ public final class NashMdAlgorithm implements Algorithm {
 
         NDArray probability = StableMath.sigmoid(modelScores.sub(mixtureScores));
         NDArray sequenceLogps = logps.sum(new int[] {1});
-        NDArray score = probability.sub(0.5).mul(sequenceLogps);
+        NDArray score = probability.sub(Scalars.of(probability, 0.5)).mul(sequenceLogps);
         NDArray klDivLoss = logps.sub(refLogps).stopGradient().mul(logps).sum(new int[] {1});
-        NDArray loss = klDivLoss.mul(beta).sub(score).mean();
+        NDArray loss = klDivLoss.mul(Scalars.of(klDivLoss, beta)).sub(score).mean();
 
         NDArray sequenceRefLogps = refLogps.sum(new int[] {1});
         NDArray margins = sequenceLogps.sub(sequenceRefLogps).stopGradient();
@@ -144,7 +145,8 @@ public final class NashMdAlgorithm implements Algorithm {
 
     /** TRL {@code GeometricMixtureWrapper.forward}: {@code log_softmax(a z_ref + (1 - a) z_pi)} over the vocabulary. */
     static NDArray geometricMixture(NDArray policyLogits, NDArray referenceLogits, double mixtureCoef) {
-        NDArray mixed = referenceLogits.mul(mixtureCoef).add(policyLogits.mul(1.0 - mixtureCoef));
+        NDArray mixed = referenceLogits.mul(Scalars.of(referenceLogits, mixtureCoef))
+                .add(policyLogits.mul(Scalars.of(policyLogits, 1.0 - mixtureCoef)));
         return StableMath.logSoftmax(mixed, 1);
     }
 }

@@ -9,6 +9,7 @@ import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.Metrics;
 import dev.plumbline.spi.loss.PreferenceMetrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.LinkedHashMap;
@@ -133,17 +134,19 @@ public final class SppoAlgorithm implements Algorithm {
 
         NDArray a = input.tensor(POLICY_CHOSEN).sub(input.tensor(REFERENCE_CHOSEN));
         NDArray b = input.tensor(POLICY_REJECTED).sub(input.tensor(REFERENCE_REJECTED));
+        NDArray half = Scalars.of(a, 0.5);
+        NDArray step = Scalars.of(a, eta);
         NDArray perPair;
         if (single) {
-            NDArray target = probs.sub(0.5).mul(eta);
-            perPair = a.sub(target).square().add(b.add(target).square()).mul(0.5);
+            NDArray target = probs.sub(half).mul(step);
+            perPair = a.sub(target).square().add(b.add(target).square()).mul(half);
         } else {
-            perPair = a.sub(probsWin.sub(0.5).mul(eta)).square()
-                    .add(b.sub(probsLose.sub(0.5).mul(eta)).square()).mul(0.5);
+            perPair = a.sub(probsWin.sub(half).mul(step)).square()
+                    .add(b.sub(probsLose.sub(half).mul(step)).square()).mul(half);
         }
 
         Map<String, Double> metrics = Metrics.builder()
-                .putAll(PreferenceMetrics.rewards(a.mul(beta), b.mul(beta)))
+                .putAll(PreferenceMetrics.rewards(a.mul(Scalars.of(a, beta)), b.mul(Scalars.of(b, beta))))
                 .putAll(PreferenceMetrics.logps(input.tensor(POLICY_CHOSEN), input.tensor(POLICY_REJECTED)))
                 .build();
         outputs.put("per_pair_loss", perPair);

@@ -10,6 +10,7 @@ import dev.plumbline.spi.TensorSpec;
 import dev.plumbline.spi.loss.MaskedStatistics;
 import dev.plumbline.spi.loss.Metrics;
 import dev.plumbline.spi.loss.PreferenceMetrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.StableMath;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.List;
@@ -99,11 +100,12 @@ public final class OrpoAlgorithm implements Algorithm {
         NDArray logOdds = chosen.sub(rejected)
                 .sub(StableMath.log1mexp(chosen).sub(StableMath.log1mexp(rejected)));
         NDArray ratio = StableMath.logSigmoid(logOdds);
-        NDArray losses = ratio.mul(beta);
+        NDArray b = Scalars.of(ratio, beta);
+        NDArray losses = ratio.mul(b);
         NDArray loss = nll.sub(losses.mean());
 
         Map<String, Double> metrics = Metrics.builder()
-                .putAll(PreferenceMetrics.rewards(chosen.mul(beta), rejected.mul(beta)))
+                .putAll(PreferenceMetrics.rewards(chosen.mul(b), rejected.mul(b)))
                 .putAll(PreferenceMetrics.logps(chosen, rejected))
                 .put(Metrics.NLL_LOSS, nll)
                 .putMean("log_odds_ratio", ratio)

@@ -18,6 +18,7 @@ import dev.plumbline.spi.loss.KlEstimator;
 import dev.plumbline.spi.loss.MaskedStatistics;
 import dev.plumbline.spi.loss.MaskedStatistics.WhiteningVariance;
 import dev.plumbline.spi.loss.Metrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,20 +211,21 @@ public final class PpoAlgorithm implements Algorithm {
 
         // Value loss, clipped around the rollout values (torch.clamp semantics).
         double epsV = p.number(CLIPRANGE_VALUE);
-        NDArray lo = values.sub(epsV);
-        NDArray hi = values.add(epsV);
+        NDArray clipRange = Scalars.of(values, epsV);
+        NDArray lo = values.sub(clipRange);
+        NDArray hi = values.add(clipRange);
         NDArray clippedPreds = NDArrays.where(valuePreds.gt(hi), hi, NDArrays.where(valuePreds.lt(lo), lo, valuePreds));
         NDArray vf1 = valuePreds.sub(returns).square();
         NDArray vf2 = clippedPreds.sub(returns).square();
-        NDArray vfLoss = MaskedStatistics.mean(vf1.maximum(vf2), valueMask).mul(0.5);
+        NDArray vfLoss = MaskedStatistics.mean(vf1.maximum(vf2), valueMask).mul(Scalars.of(vf1, 0.5));
 
-        NDArray loss = pgLoss.add(vfLoss.mul(p.number(VF_COEF)));
+        NDArray loss = pgLoss.add(vfLoss.mul(Scalars.of(vfLoss, p.number(VF_COEF))));
         double entropyCoef = p.number(ENTROPY_COEF);
         if (input.has(ENTROPY)) {
             NDArray meanEntropy = MaskedStatistics.mean(input.tensor(ENTROPY), mask);
             metrics.put("policy/entropy_avg", meanEntropy);
             if (entropyCoef != 0.0) {
-                loss = loss.sub(meanEntropy.mul(entropyCoef));
+                loss = loss.sub(meanEntropy.mul(Scalars.of(meanEntropy, entropyCoef)));
             }
         } else if (entropyCoef != 0.0) {
             throw new InvalidInputException("tensors." + ENTROPY, "required when " + ENTROPY_COEF + " > 0");
@@ -235,7 +237,7 @@ public final class PpoAlgorithm implements Algorithm {
                 .put("policy/clipfrac_avg", MaskedStatistics.mean(policy.clipActive(), mask))
                 .put("val/clipfrac_avg", MaskedStatistics.mean(vf2.gt(vf1).toType(vf1.getDataType(), false), valueMask))
                 // TRL averages over all B*T positions (delta is 0 and ratio 1 on padding).
-                .put("policy/approxkl_avg", delta.square().mean().mul(0.5))
+                .put("policy/approxkl_avg", delta.square().mean().mul(Scalars.of(delta, 0.5)))
                 .put("val/ratio", delta.exp().mean())
                 .put("objective/entropy", MaskedStatistics.sum(oldLogps.neg(), mask, 1, false).mean());
         outputs.put("advantages", advantages);
@@ -268,7 +270,7 @@ public final class PpoAlgorithm implements Algorithm {
         } else {
             kl = mask.zerosLike();
         }
-        NDArray nonScore = kl.mul(-klCoef);
+        NDArray nonScore = kl.mul(Scalars.of(kl, -klCoef));
         long batch = mask.getShape().get(0);
         double[] position = new double[(int) (batch * steps)];
         for (int i = 0; i < batch; i++) {

@@ -14,6 +14,7 @@ import dev.plumbline.spi.loss.GroupRelativeAdvantages;
 import dev.plumbline.spi.loss.KlEstimator;
 import dev.plumbline.spi.loss.MaskedStatistics;
 import dev.plumbline.spi.loss.Metrics;
+import dev.plumbline.spi.loss.Scalars;
 import dev.plumbline.spi.loss.TensorChecks;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,7 +126,7 @@ public final class RlooAlgorithm implements Algorithm {
                 throw new InvalidInputException("tensors." + REF_LOGPS, "required when beta > 0 (got " + beta + ")");
             }
             NDArray perTokenKl = KlEstimator.K1.estimate(oldLogps, input.tensor(REF_LOGPS));
-            penalized = rewards.sub(MaskedStatistics.sum(perTokenKl, mask, 1, false).mul(beta));
+            penalized = rewards.sub(MaskedStatistics.sum(perTokenKl, mask, 1, false).mul(Scalars.of(rewards, beta)));
             metrics.put(Metrics.KL, MaskedStatistics.mean(perTokenKl, mask));
         }
         GroupRelativeAdvantages.LeaveOneOut loo = GroupRelativeAdvantages.leaveOneOut(penalized, groupSize);
@@ -133,7 +134,7 @@ public final class RlooAlgorithm implements Algorithm {
         if (p.bool(NORMALIZE_ADVANTAGES)) {
             NDArray centered = advantages.sub(advantages.mean());
             NDArray std = GroupRelativeAdvantages.unbiasedStd(advantages.expandDims(0), 1).squeeze();
-            advantages = centered.div(std.add(NORMALIZE_EPSILON));
+            advantages = centered.div(std.add(Scalars.of(std, NORMALIZE_EPSILON)));
         }
 
         NDArray logRatio = MaskedStatistics.sum(logps, mask, 1, false).sub(MaskedStatistics.sum(oldLogps, mask, 1, false));
@@ -141,7 +142,8 @@ public final class RlooAlgorithm implements Algorithm {
         double epsilonHigh = p.number(EPSILON_HIGH) == 0.0 ? epsilonLow : p.number(EPSILON_HIGH);
         ClippedPolicyLoss.Result policy = ClippedPolicyLoss.compute(logRatio, advantages,
                 new ClippedPolicyLoss.Clip(epsilonLow, epsilonHigh, 0.0, 0.0, 0.0));
-        NDArray loss = policy.loss().mean().div(p.integer(GRADIENT_ACCUMULATION_STEPS));
+        NDArray loss = policy.loss().mean()
+                .div(Scalars.of(logRatio, p.integer(GRADIENT_ACCUMULATION_STEPS)));
 
         NDArray raw = rewards.toType(DataType.FLOAT64, false);
         NDArray groupStd = GroupRelativeAdvantages.groupStdPerRow(penalized, groupSize);
