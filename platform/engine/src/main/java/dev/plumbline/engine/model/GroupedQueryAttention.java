@@ -1,5 +1,6 @@
 package dev.plumbline.engine.model;
 
+import dev.plumbline.spi.loss.Scalars;
 import ai.djl.ndarray.NDArray;
 import dev.plumbline.engine.model.RotaryEmbedding.Rotation;
 

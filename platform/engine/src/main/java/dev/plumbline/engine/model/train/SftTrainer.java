@@ -158,7 +158,7 @@ public final class SftTrainer {
             NDArray logits = model.forward(batch.inputIds(m), batch.attentionMask(m));
             NDArray logProbs = TokenLogProbs.of(logits, targetIds, targetMask);
             NDArray nll = logProbs.sum().neg();
-            collector.backward(nll.div(m.create((float) stepTargets))); // NDArray operand: see Scalars
+            collector.backward(nll.div(m.create((float) stepTargets))); // NDArray operand: see dev.plumbline.spi.loss.Scalars
             NDArray correct = logits.stopGradient().argMax(2).eq(targetIds).toType(DataType.FLOAT32, false)
                     .mul(targetMask).sum();
             return NDArrays.stack(new NDList(nll.stopGradient(), correct)).toFloatArray();
