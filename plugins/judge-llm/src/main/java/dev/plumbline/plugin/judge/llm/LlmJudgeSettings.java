@@ -1,5 +1,7 @@
 package dev.plumbline.plugin.judge.llm;
 
+import dev.plumbline.openai.OpenAiEndpoint;
+import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.Parameters;
 import java.time.Duration;
@@ -32,13 +34,19 @@ record LlmJudgeSettings(
         String keyEnv = p.string("api_key_env");
         String key = keyEnv.isEmpty() ? null : System.getenv(keyEnv);
         long seed = p.integer("seed");
-        return new LlmJudgeSettings(p.string("base_url"), p.string("model"), key == null ? "" : key,
+        LlmJudgeSettings s = new LlmJudgeSettings(p.string("base_url"), p.string("model"), key == null ? "" : key,
                 p.number("temperature"), p.intValue("max_tokens"), seed < 0 ? null : seed,
                 Duration.ofMillis(Math.round(p.number("timeout_seconds") * 1000)), p.intValue("max_retries"),
                 p.intValue("max_concurrency"), p.bool("structured_output"), p.bool("cache"));
+        s.endpoint(); // a malformed base_url fails the request up front, not every sample
+        return s;
     }
 
-    ChatEndpoint endpoint() {
-        return new ChatEndpoint(baseUrl, apiKey, timeout, maxRetries, maxConcurrency);
+    OpenAiEndpoint endpoint() {
+        try {
+            return new OpenAiEndpoint(baseUrl, apiKey, timeout, maxRetries, maxConcurrency);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("parameters.base_url", e.getMessage());
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.plumbline.plugin.judge.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plumbline.openai.ChatRequest;
+import dev.plumbline.openai.OpenAiException;
 import dev.plumbline.spi.ComparisonPair;
 import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.PairwiseVerdict;
@@ -74,14 +76,12 @@ public final class LlmPairwiseJudge implements Judge {
         String second = g.swapped() ? p.responseA() : p.responseB();
         String user = JudgePrompts.pairUser(p.prompt(), first, second, p.reference(), p.history())
                 + (s.structuredOutput() ? JudgePrompts.JSON_PAIRWISE_SUFFIX : "");
-        ChatCall call = new ChatCall(s.model(), List.of(
-                new ChatCall.Message("system", JudgePrompts.pairSystem(!p.reference().isEmpty())),
-                new ChatCall.Message("user", user)), s.temperature(), s.maxTokens(), s.seed(),
+        ChatRequest call = LlmJudgeRuntime.request(s, JudgePrompts.pairSystem(!p.reference().isEmpty()), user,
                 s.structuredOutput() ? FORMAT : null);
         String text;
         try {
             text = runtime.complete(s, call);
-        } catch (ChatCallException e) {
+        } catch (OpenAiException e) {
             return new Game(VerdictStatus.ERROR, (char) 0, e.getMessage());
         }
         VerdictParser.Choice c = VerdictParser.choice(text, s.structuredOutput());

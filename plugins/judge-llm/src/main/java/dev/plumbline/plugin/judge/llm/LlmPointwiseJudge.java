@@ -1,6 +1,8 @@
 package dev.plumbline.plugin.judge.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plumbline.openai.ChatRequest;
+import dev.plumbline.openai.OpenAiException;
 import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.ParameterSpec;
@@ -46,13 +48,11 @@ public final class LlmPointwiseJudge implements Judge {
     private Verdict judge(JudgeSample sample, LlmJudgeSettings s, Provenance provenance) {
         String user = JudgePrompts.single(sample.prompt(), sample.response(), sample.reference(), sample.history())
                 + (s.structuredOutput() ? JudgePrompts.JSON_POINTWISE_SUFFIX : "");
-        ChatCall call = new ChatCall(s.model(), List.of(new ChatCall.Message("system", JudgePrompts.SINGLE_SYSTEM),
-                new ChatCall.Message("user", user)), s.temperature(), s.maxTokens(), s.seed(),
-                s.structuredOutput() ? FORMAT : null);
+        ChatRequest call = LlmJudgeRuntime.request(s, JudgePrompts.SINGLE_SYSTEM, user, s.structuredOutput() ? FORMAT : null);
         String text;
         try {
             text = runtime.complete(s, call);
-        } catch (ChatCallException e) {
+        } catch (OpenAiException e) {
             return Verdict.failed(sample.id(), VerdictStatus.ERROR, e.getMessage(), provenance);
         }
         VerdictParser.Rating r = VerdictParser.rating(text, s.structuredOutput());
