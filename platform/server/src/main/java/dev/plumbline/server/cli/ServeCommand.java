@@ -1,6 +1,8 @@
 package dev.plumbline.server.cli;
 
+import dev.plumbline.server.eval.EvaluationService;
 import io.quarkus.runtime.Quarkus;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import picocli.CommandLine.Command;
 
@@ -14,8 +16,12 @@ public class ServeCommand implements Runnable {
     @ConfigProperty(name = "plumbline.data-dir")
     String dataDir;
 
+    @Inject
+    EvaluationService evaluations;
+
     @Override
     public void run() {
+        evaluations.resumeUnfinished();
         System.out.printf("Plumbline serving on port %d (gRPC, /q/health, /q/metrics); data in %s. Ctrl-C stops.%n",
                 port, dataDir);
         Quarkus.waitForExit();

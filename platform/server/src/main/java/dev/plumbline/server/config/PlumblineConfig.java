@@ -19,4 +19,26 @@ public interface PlumblineConfig {
 
     /** Where benchmark data sets live. */
     Path datasetsDir();
+
+    /** Evaluation runs. */
+    Evaluation evaluation();
+
+    interface Evaluation {
+
+        /** Evaluation runs executing at once; further runs wait QUEUED. */
+        @WithDefault("1")
+        int maxConcurrentRuns();
+
+        /** Model calls in flight per run. */
+        @WithDefault("4")
+        int generationParallelism();
+
+        /** Judge calls in flight per run. */
+        @WithDefault("4")
+        int judgeParallelism();
+
+        /** Rounds of every bootstrap interval (recorded in each manifest). */
+        @WithDefault("1000")
+        int bootstrapRounds();
+    }
 }

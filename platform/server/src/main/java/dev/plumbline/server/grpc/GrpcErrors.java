@@ -43,7 +43,8 @@ public final class GrpcErrors {
             trailers.put(FIELD, "run_id");
             return Status.NOT_FOUND.withDescription(cause.getMessage()).asRuntimeException(trailers);
         }
-        if (cause instanceof IllegalRunTransitionException || cause instanceof FeatureUnavailableException) {
+        if (cause instanceof IllegalRunTransitionException || cause instanceof FeatureUnavailableException
+                || cause instanceof dev.plumbline.server.eval.ReportUnavailableException) {
             return Status.FAILED_PRECONDITION.withDescription(cause.getMessage()).asRuntimeException();
         }
         if (cause instanceof UnsupportedOperationException) {

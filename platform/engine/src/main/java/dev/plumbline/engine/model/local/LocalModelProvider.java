@@ -55,7 +55,7 @@ public final class LocalModelProvider implements ModelProvider {
         List<ModelDescriptor> models = new ArrayList<>();
         try (Stream<Path> dirs = Files.walk(root, MAX_DEPTH)) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
-                if (dir.equals(root) || !Files.isRegularFile(dir.resolve(SafetensorsCheckpoint.CONFIG))) {
+                if (dir.equals(root) || !isCheckpoint(dir)) {
                     continue;
                 }
                 try {
@@ -94,7 +94,17 @@ public final class LocalModelProvider implements ModelProvider {
             throw new InvalidInputException("model", "no local model '" + modelId + "' (no config.json in " + dir
                     + ")");
         }
+        if (!isCheckpoint(dir) && Files.isRegularFile(dir.resolve("model.onnx"))) {
+            throw new InvalidInputException("model", "'" + modelId + "' is an ONNX export; open it as onnx:" + modelId);
+        }
         return dir;
+    }
+
+    /** config.json plus safetensors weights; an ONNX export (config.json + model.onnx) belongs to the onnx provider. */
+    static boolean isCheckpoint(Path dir) {
+        return Files.isRegularFile(dir.resolve(SafetensorsCheckpoint.CONFIG))
+                && (Files.isRegularFile(dir.resolve("model.safetensors"))
+                        || Files.isRegularFile(dir.resolve("model.safetensors.index.json")));
     }
 
     static ModelDescriptor describe(String id, Path dir) {
