@@ -166,6 +166,20 @@ class ServerProcess:
         raise RuntimeError(f"{self.name}: {self.health_url()} not UP after {STARTUP_SECONDS:.0f}s "
                            f"({last})\n{self.log_tail()}")
 
+    def kill_hard(self) -> None:
+        """``kill -9`` of the server's process group, as a crash would end it; the data directory stays."""
+        p = self.process
+        if p is not None and p.returncode is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=30)
+        if getattr(self, "_log", None):
+            self._log.close()
+            self._log = None
+        _RUNNING.discard(self)
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             text = self.log_path.read_text(errors="replace").splitlines()

@@ -3,8 +3,6 @@ package dev.plumbline.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.plumbline.proto.v1.GetLeaderboardRequest;
-import dev.plumbline.proto.v1.LeaderboardServiceGrpc;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
@@ -82,8 +80,8 @@ class GrpcContractTest {
 
     @Test
     void undeliveredRpcAnswersUnimplemented() {
-        assertThatThrownBy(() -> LeaderboardServiceGrpc.newBlockingStub(channel)
-                .getLeaderboard(GetLeaderboardRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> dev.plumbline.proto.v1.TrainingServiceGrpc.newBlockingStub(channel)
+                .startTraining(dev.plumbline.proto.v1.StartTrainingRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
     }
