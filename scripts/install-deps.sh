@@ -6,8 +6,8 @@ PACKAGES=(
   postgresql
   python3-grpcio python3-protobuf
   protobuf-compiler protobuf-compiler-grpc grpc-proto
-  python3-torch python3-numpy
-  openssl curl
+  python3-torch python3-numpy python3-onnx
+  openssl curl chromium
   nodejs
 )
 missing=()
