@@ -3,8 +3,14 @@ package dev.plumbline.server.cli;
 import dev.plumbline.server.eval.RunSummary.MetricSummary;
 import dev.plumbline.server.leaderboard.Leaderboard;
 import dev.plumbline.server.leaderboard.LeaderboardBuilder;
+import dev.plumbline.server.leaderboard.LeaderboardTemplates;
+import dev.plumbline.server.leaderboard.LeaderboardView;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,12 +27,28 @@ public class LeaderboardCommand implements Callable<Integer> {
     @Option(names = "--metric", defaultValue = "", description = "Metric to rank by (default: the suite's primary, or rating).")
     String metric;
 
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "Write the board as a self-contained HTML page (table, inline SVG plots) instead of printing it.")
+    Path html;
+
     @Inject
     LeaderboardBuilder leaderboards;
 
     @Override
-    public Integer call() {
-        print(leaderboards.build(suite, metric), System.out);
+    public Integer call() throws IOException {
+        Leaderboard board = leaderboards.build(suite, metric);
+        if (html == null) {
+            print(board, System.out);
+            return 0;
+        }
+        // Same template as GET /leaderboard; no navigation links, the server's paths mean nothing in a file.
+        String page = LeaderboardTemplates.page(LeaderboardView.of(board, List.of())).render();
+        Path target = html.toAbsolutePath();
+        if (target.getParent() != null) {
+            Files.createDirectories(target.getParent());
+        }
+        Files.writeString(target, page, StandardCharsets.UTF_8);
+        System.out.println("wrote " + target);
         return 0;
     }
 
