@@ -8,9 +8,9 @@ import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.PairwiseVerdict;
 import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.Provenance;
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
 import dev.plumbline.spi.VerdictStatus;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +21,6 @@ import java.util.Map;
  * out of shape yields ERROR verdicts — a failure is recorded, never turned into a score.
  */
 public final class GuardedJudge {
-
-    /** Largest prompt or response accepted, in UTF-8 bytes. */
-    public static final int MAX_TEXT_BYTES = 1 << 20;
 
     private final Judge judge;
     private final Parameters parameters;
@@ -49,18 +46,21 @@ public final class GuardedJudge {
         return judge;
     }
 
-    /** Checks one sample; {@code field} is its path, e.g. {@code samples[3]}. */
+    /**
+     * Checks one sample with the shared rules ({@link TextChecks}: size limit, and lone surrogates
+     * rejected here at the edge); {@code field} is its path, e.g. {@code samples[3]}.
+     */
     public void validate(JudgeSample s, String field) {
-        checkText(s.prompt(), field + ".prompt");
-        checkText(s.response(), field + ".response");
-        checkText(s.reference(), field + ".reference");
+        TextChecks.checkText(s.prompt(), field + ".prompt");
+        TextChecks.checkText(s.response(), field + ".response");
+        TextChecks.checkText(s.reference(), field + ".reference");
     }
 
     public void validate(ComparisonPair p, String field) {
-        checkText(p.prompt(), field + ".prompt");
-        checkText(p.responseA(), field + ".response_a");
-        checkText(p.responseB(), field + ".response_b");
-        checkText(p.reference(), field + ".reference");
+        TextChecks.checkText(p.prompt(), field + ".prompt");
+        TextChecks.checkText(p.responseA(), field + ".response_a");
+        TextChecks.checkText(p.responseB(), field + ".response_b");
+        TextChecks.checkText(p.reference(), field + ".reference");
     }
 
     /** One verdict per sample, in order. Validates every sample first (all or nothing). */
@@ -124,22 +124,5 @@ public final class GuardedJudge {
 
     private List<Verdict> failAll(List<JudgeSample> samples, String why) {
         return samples.stream().map(s -> Verdict.failed(s.id(), VerdictStatus.ERROR, why, fallbackProvenance)).toList();
-    }
-
-    private static void checkText(String text, String field) {
-        if (text == null) {
-            return;
-        }
-        // Cheap upper bound first: a UTF-8 char takes at most 3 bytes per UTF-16 unit.
-        if (text.length() * 3L > MAX_TEXT_BYTES && text.getBytes(StandardCharsets.UTF_8).length > MAX_TEXT_BYTES) {
-            throw new InvalidInputException(field, "longer than " + MAX_TEXT_BYTES + " bytes");
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1)))
-                    || Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)))) {
-                throw new InvalidInputException(field, "is not valid Unicode (lone surrogate at index " + i + ")");
-            }
-        }
     }
 }

@@ -2,8 +2,6 @@ package dev.plumbline.plugin.judge.rules;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One yes/no question a rubric asks about a response (OpenAI RBR's "proposition"). Evaluated in
@@ -28,15 +26,15 @@ sealed interface Proposition {
      *     lower-case literals, compiled without the slower case-insensitive flag)
      * @param budgetPerResponse character reads allowed per response, or 0 for trusted (built-in) rubrics
      */
-    record Patterns(String name, String description, List<Pattern> patterns, Scope scope, int minMatches,
+    record Patterns(String name, String description, List<FilteredPattern> patterns, Scope scope, int minMatches,
             boolean onLowerCase, long budgetPerResponse) implements Proposition {
         @Override
         public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
             CharSequence scoped = onLowerCase ? view.scopedLower(scope) : view.scoped(scope);
             CharSequence text = budgetPerResponse > 0 ? new BudgetedText(scoped, budgetPerResponse) : scoped;
             int found = 0;
-            for (Pattern p : patterns) {
-                Matcher m = p.matcher(text);
+            for (FilteredPattern p : patterns) {
+                FilteredPattern.Finder m = p.finder(text);
                 while (found < minMatches && m.find()) {
                     if (found == 0) {
                         evidence.append(m.group());
@@ -51,33 +49,42 @@ sealed interface Proposition {
         }
     }
 
-    /** Whole-word keywords or phrases, at least {@code minMatches} occurrences. */
-    record Keywords(String name, String description, KeywordSet keywords, Scope scope, int minMatches)
+    /**
+     * Whole-word keywords or phrases, at least {@code minMatches} occurrences.
+     *
+     * @param keywords where this proposition's set sits in its scope's {@link PhraseIndex}
+     */
+    record Keywords(String name, String description, PhraseIndex.SetRef keywords, int minMatches)
             implements Proposition {
         @Override
         public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
-            return keywords.count(view.tokens(scope), minMatches, evidence) >= minMatches;
+            PhraseIndex.Hits hits = view.hits(keywords);
+            if (hits.size() < minMatches) {
+                return false;
+            }
+            evidence.append(hits.firstText());
+            return true;
         }
     }
 
     /**
      * A phrase from {@code first} followed, within {@code withinWords} words, by one from {@code then}
      * ("seek … professional help"): co-occurrence over tokens, far cheaper than a gapped regex.
+     * Both sets are in the same scope's index.
      */
-    record Near(String name, String description, KeywordSet first, KeywordSet then, int withinWords, Scope scope)
-            implements Proposition {
+    record Near(String name, String description, PhraseIndex.SetRef first, PhraseIndex.SetRef then,
+            int withinWords) implements Proposition {
         @Override
         public boolean test(TextView view, boolean[] earlier, StringBuilder evidence) {
-            List<String> tokens = view.tokens(scope);
-            List<int[]> a = first.spans(tokens);
-            if (a.isEmpty()) {
+            PhraseIndex.Hits a = view.hits(first);
+            if (a.size() == 0) {
                 return false;
             }
-            List<int[]> b = then.spans(tokens);
-            for (int[] x : a) {
-                for (int[] y : b) {
-                    if (y[0] >= x[1] && y[0] - x[1] <= withinWords) {
-                        evidence.append(String.join(" ", tokens.subList(x[0], y[1])));
+            PhraseIndex.Hits b = view.hits(then);
+            for (int x = 0; x < a.size(); x++) {
+                for (int y = 0; y < b.size(); y++) {
+                    if (b.start(y) >= a.end(x) && b.start(y) - a.end(x) <= withinWords) {
+                        evidence.append(String.join(" ", view.tokens(first.scope()).subList(a.start(x), b.end(y))));
                         return true;
                     }
                 }

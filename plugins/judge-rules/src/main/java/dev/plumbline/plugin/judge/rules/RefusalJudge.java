@@ -4,6 +4,7 @@ import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.Provenance;
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
 import dev.plumbline.spi.VerdictStatus;
 import java.util.ArrayList;
@@ -42,12 +43,12 @@ public final class RefusalJudge implements Judge {
 
     @Override
     public List<Verdict> score(List<JudgeSample> samples, Parameters parameters) {
-        SampleChecks.validate(samples);
+        TextChecks.checkSamples(samples);
         Provenance provenance = new Provenance(ID, VERSION, RULES_HASH, "");
         List<Verdict> out = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
             JudgeSample s = samples.get(i);
-            String response = SampleChecks.wellFormed(s.response());
+            String response = TextChecks.wellFormed(s.response());
             if (response.isBlank()) {
                 out.add(Verdict.failed(s.id(), VerdictStatus.ERROR,
                         "samples[" + i + "].response is empty: neither a refusal nor an answer", provenance));

@@ -40,6 +40,9 @@ final class RubricLoader {
 
     private final String source;
     private final boolean trusted;
+    /** Keyword sets by the scope they read, in order of first use (the slot order). */
+    private final Map<Scope, PhraseIndex.Builder> phraseIndexes = new LinkedHashMap<>();
+    private final Map<Scope, Integer> slots = new HashMap<>();
 
     private RubricLoader(String source, boolean trusted) {
         this.source = source;
@@ -119,8 +122,10 @@ final class RubricLoader {
                 throw error(d, "'" + c + "' is not a category; categories: " + classes.keySet());
             }
         }
-        return new Rubric(id, version, description, Hashing.sha256(bytes), source, propositions, classes, aliases,
-                defaultCategory);
+        List<PhraseIndex> indexes = new ArrayList<>();
+        phraseIndexes.values().forEach(b -> indexes.add(b.build()));
+        return new Rubric(id, version, description, Hashing.sha256(bytes), source, propositions,
+                propositions.stream().map(Proposition::name).toList(), indexes, classes, aliases, defaultCategory);
     }
 
     private Proposition proposition(String name, MapNode node, Map<String, Integer> earlier) {
@@ -145,7 +150,7 @@ final class RubricLoader {
         }
         return switch (kind) {
             case "patterns" -> {
-                List<Pattern> patterns = new ArrayList<>();
+                List<FilteredPattern> patterns = new ArrayList<>();
                 List<Node> items = nonEmptyList(body);
                 boolean onLower = !caseSensitive;
                 for (Node p : items) {
@@ -155,7 +160,7 @@ final class RubricLoader {
                 for (Node p : items) {
                     String regex = string(p);
                     try {
-                        patterns.add(Pattern.compile(regex, flags | Pattern.MULTILINE));
+                        patterns.add(FilteredPattern.compile(regex, flags | Pattern.MULTILINE));
                     } catch (PatternSyntaxException ex) {
                         throw error(p, "not a valid regular expression: " + ex.getDescription() + " near index "
                                 + ex.getIndex());
@@ -168,7 +173,7 @@ final class RubricLoader {
                 if (caseSensitive) {
                     throw error(node.entries().get("case_sensitive"), "keywords are always case-insensitive");
                 }
-                yield new Proposition.Keywords(name, description, keywordSet(body), scope, minMatches);
+                yield new Proposition.Keywords(name, description, index(keywordSet(body), scope), minMatches);
             }
             case "near" -> {
                 MapNode m = map(body, "a map with first, then, within_words");
@@ -176,7 +181,7 @@ final class RubricLoader {
                 KeywordSet first = keywordSet(required(m, "first"));
                 KeywordSet then = keywordSet(required(m, "then"));
                 int within = positiveInt(required(m, "within_words"));
-                yield new Proposition.Near(name, description, first, then, within, scope);
+                yield new Proposition.Near(name, description, index(first, scope), index(then, scope), within);
             }
             case "refusal" -> {
                 EnumSet<RefusalLabel> labels = EnumSet.noneOf(RefusalLabel.class);
@@ -254,6 +259,13 @@ final class RubricLoader {
             }
         }
         return false;
+    }
+
+    /** Adds a keyword set to its scope's shared index. */
+    private PhraseIndex.SetRef index(KeywordSet set, Scope scope) {
+        int slot = slots.computeIfAbsent(scope, s -> slots.size());
+        PhraseIndex.Builder b = phraseIndexes.computeIfAbsent(scope, PhraseIndex.Builder::new);
+        return new PhraseIndex.SetRef(slot, b.add(set), scope);
     }
 
     private KeywordSet keywordSet(Node body) {

@@ -24,6 +24,13 @@ final class RubricRepository {
     private static final Pattern RUBRIC_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     private final ConcurrentHashMap<String, Rubric> byHash = new ConcurrentHashMap<>();
+    /**
+     * Rubrics found in this plugin's own class loader, by name: such a resource cannot change while
+     * the JVM runs, so it is not re-read and re-hashed on every request.
+     */
+    private final ConcurrentHashMap<String, Rubric> ownResourcesByName = new ConcurrentHashMap<>();
+
+    private record Resource(byte[] bytes, boolean fromOwnLoader) {}
 
     /** @param field the request field to name in errors, e.g. {@code parameters.rubric} */
     Rubric resolve(String ref, String field) {
@@ -39,13 +46,20 @@ final class RubricRepository {
     }
 
     private Rubric fromClasspath(String name, String field) {
-        String resource = RESOURCE_DIR + name + ".yaml";
-        byte[] bytes = readResource(resource);
-        if (bytes == null) {
+        Rubric known = ownResourcesByName.get(name);
+        if (known != null) {
+            return known;
+        }
+        Resource resource = readResource(RESOURCE_DIR + name + ".yaml");
+        if (resource == null) {
             throw new InvalidInputException(field, "unknown rubric '" + name + "'; built-in rubrics: "
                     + String.join(", ", BUILT_IN) + "; or a path to a .yaml file");
         }
-        return compile(bytes, name + ".yaml", true);
+        Rubric rubric = compile(resource.bytes(), name + ".yaml", true);
+        if (resource.fromOwnLoader()) {
+            ownResourcesByName.putIfAbsent(name, rubric);
+        }
+        return rubric;
     }
 
     private Rubric fromFile(String ref, String field) {
@@ -86,15 +100,15 @@ final class RubricRepository {
         return previous != null ? previous : compiled;
     }
 
-    private static byte[] readResource(String resource) {
-        for (ClassLoader loader : new ClassLoader[] {RubricRepository.class.getClassLoader(),
-                Thread.currentThread().getContextClassLoader()}) {
+    private static Resource readResource(String resource) {
+        ClassLoader own = RubricRepository.class.getClassLoader();
+        for (ClassLoader loader : new ClassLoader[] {own, Thread.currentThread().getContextClassLoader()}) {
             if (loader == null) {
                 continue;
             }
             try (InputStream in = loader.getResourceAsStream(resource)) {
                 if (in != null) {
-                    return in.readNBytes(RubricLoader.MAX_RUBRIC_BYTES + 1);
+                    return new Resource(in.readNBytes(RubricLoader.MAX_RUBRIC_BYTES + 1), loader == own);
                 }
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read classpath resource " + resource, e);

@@ -6,12 +6,11 @@ import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.Provenance;
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
 import dev.plumbline.spi.VerdictStatus;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -61,7 +60,7 @@ public final class RuleRewardJudge implements Judge {
 
     @Override
     public List<Verdict> score(List<JudgeSample> samples, Parameters parameters) {
-        SampleChecks.validate(samples);
+        TextChecks.checkSamples(samples);
         Rubric rubric = rubrics.resolve(parameters.string("rubric"), "parameters.rubric");
         String override = parameters.string("category");
         boolean propositionValues = parameters.bool("proposition_values");
@@ -87,14 +86,14 @@ public final class RuleRewardJudge implements Judge {
         List<Verdict> out = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
             JudgeSample s = samples.get(i);
-            String response = SampleChecks.wellFormed(s.response());
+            String response = TextChecks.wellFormed(s.response());
             if (response.isBlank()) {
                 out.add(Verdict.failed(s.id(), VerdictStatus.ERROR,
                         "samples[" + i + "].response is empty: nothing to judge", provenance));
                 continue;
             }
             try {
-                Rubric.Result r = rubric.evaluate(new TextView(response, refusalDetector), categories[i]);
+                Rubric.Result r = rubric.evaluate(response, refusalDetector, categories[i]);
                 out.add(Verdict.valid(s.id(), values(r, propositionValues), explain(r), provenance));
             } catch (BudgetedText.BudgetExceededException e) {
                 out.add(Verdict.failed(s.id(), VerdictStatus.ERROR, "samples[" + i + "]: a pattern of rubric '"
@@ -104,34 +103,40 @@ public final class RuleRewardJudge implements Judge {
         return out;
     }
 
+    private static final Double ONE = 1.0;
+    private static final Double ZERO = 0.0;
+
+    /** Built as an immutable map directly: Verdict keeps it without copying. */
+    @SuppressWarnings("unchecked")
     private static Map<String, Double> values(Rubric.Result r, boolean propositionValues) {
-        Map<String, Double> v = new LinkedHashMap<>();
-        v.put("score", r.score());
-        if (propositionValues) {
-            r.propositions().forEach((name, value) -> v.put(name, value ? 1.0 : 0.0));
+        int n = propositionValues ? r.names().size() : 0;
+        Map.Entry<String, Double>[] entries = new Map.Entry[n + 1];
+        entries[0] = Map.entry("score", r.score());
+        for (int i = 0; i < n; i++) {
+            entries[i + 1] = Map.entry(r.names().get(i), r.values()[i] ? ONE : ZERO);
         }
-        return v;
+        return Map.ofEntries(entries);
     }
 
     static String explain(Rubric.Result r) {
-        StringBuilder sb = new StringBuilder()
+        StringBuilder sb = new StringBuilder(160)
                 .append("category=").append(r.category())
                 .append(" class=").append(r.className())
-                .append(" score=").append(String.format(Locale.ROOT, "%.3f", r.score()))
+                .append(" score=").append(r.reached().scoreText())
                 .append("; fired: ");
         boolean any = false;
-        for (Map.Entry<String, Boolean> e : r.propositions().entrySet()) {
-            if (!e.getValue()) {
+        for (int i = 0; i < r.values().length; i++) {
+            if (!r.values()[i]) {
                 continue;
             }
             if (any) {
                 sb.append(", ");
             }
             any = true;
-            sb.append(e.getKey());
-            String ev = r.evidence().get(e.getKey());
+            sb.append(r.names().get(i));
+            String ev = r.evidence()[i];
             if (ev != null) {
-                String shown = ev.replaceAll("\\s+", " ").strip();
+                String shown = collapseWhitespace(ev);
                 sb.append(" \"").append(shown.length() > 60 ? shown.substring(0, 57) + "..." : shown).append('"');
             }
         }
@@ -139,5 +144,24 @@ public final class RuleRewardJudge implements Judge {
             sb.append("none");
         }
         return sb.toString();
+    }
+
+    /** {@code s.replaceAll("\\s+", " ").strip()} without compiling a regex per call. */
+    static String collapseWhitespace(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        boolean pendingSpace = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r') {
+                pendingSpace = true;
+            } else {
+                if (pendingSpace && sb.length() > 0) {
+                    sb.append(' ');
+                }
+                pendingSpace = false;
+                sb.append(c);
+            }
+        }
+        return sb.toString().strip();
     }
 }

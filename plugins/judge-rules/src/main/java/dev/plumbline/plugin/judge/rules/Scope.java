@@ -8,7 +8,7 @@ record Scope(int firstChars, int lastChars) {
 
     static final Scope ALL = new Scope(0, 0);
 
-    CharSequence apply(String text) {
+    String apply(String text) {
         if (firstChars > 0 && text.length() > firstChars) {
             return text.substring(0, firstChars);
         }

@@ -7,6 +7,7 @@ import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.Parameters;
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
 import dev.plumbline.spi.VerdictStatus;
 import java.nio.charset.StandardCharsets;
@@ -261,7 +262,7 @@ class RuleRewardJudgeTest {
 
     @Test
     void oversizedOrMissingResponsesAreRejectedWithTheirField() {
-        String huge = "a".repeat(SampleChecks.MAX_RESPONSE_CHARS + 1);
+        String huge = "a".repeat(TextChecks.MAX_TEXT_BYTES + 1);
         assertThatThrownBy(() -> judge.score(List.of(sample("a", "ok", ""), sample("b", huge, "")), params(Map.of())))
                 .isInstanceOf(InvalidInputException.class)
                 .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("samples[1].response"))
@@ -273,8 +274,8 @@ class RuleRewardJudgeTest {
     @Test
     void responseAtTheLimitIsJudged() {
         String unit = "I'm sorry, but I can't help with that. " + "word ".repeat(200);
-        String big = unit.repeat(SampleChecks.MAX_RESPONSE_CHARS / unit.length() + 1)
-                .substring(0, SampleChecks.MAX_RESPONSE_CHARS);
+        String big = unit.repeat(TextChecks.MAX_TEXT_BYTES / unit.length() + 1)
+                .substring(0, TextChecks.MAX_TEXT_BYTES);
         List<Verdict> v = judge.score(List.of(sample("a", big, "harmful")), params(Map.of()));
         assertThat(v.get(0).isValid()).isTrue();
     }
@@ -282,9 +283,9 @@ class RuleRewardJudgeTest {
     @Test
     void loneSurrogatesAreReplacedNotFatal() {
         String broken = "I'm sorry \uD800 but I can't help with that.\uDC00";
-        assertThat(SampleChecks.wellFormed(broken)).isEqualTo("I'm sorry \uFFFD but I can't help with that.\uFFFD");
+        assertThat(TextChecks.wellFormed(broken)).isEqualTo("I'm sorry \uFFFD but I can't help with that.\uFFFD");
         String ok = "emoji \uD83D\uDE00 fine";
-        assertThat(SampleChecks.wellFormed(ok)).isSameAs(ok);
+        assertThat(TextChecks.wellFormed(ok)).isSameAs(ok);
         assertThat(judge.score(List.of(sample("a", broken, "harmful")), params(Map.of())).get(0).isValid()).isTrue();
         assertThat(new RefusalJudge().score(List.of(sample("a", broken, "")), Parameters.defaults(List.of()))
                 .get(0).isValid()).isTrue();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.Parameters;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,9 +13,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A JMH-free throughput check of the harmlessness rubric on ~1 KB responses, single thread. The
- * target is 20,000 responses/s per core; the asserted floor is lower because CI machines are
- * shared with concurrent builds, and it exists to catch pathological regressions.
+ * A throughput check of the harmlessness rubric on 1 KB responses, single thread. The rate is
+ * measured on the thread's CPU time (responses/s per core), which concurrent builds on a shared
+ * machine disturb far less than wall time. The target is 20,000/s per core; the floor of 15,000/s
+ * sits below what the shared build machine gives under load (about 40,000/s) and above the
+ * one-pass-per-proposition design this replaced (9,000–11,500/s). bench/run-judge-bench.sh is the
+ * real benchmark (docs/BENCHMARKS.md).
  */
 class RulesThroughputTest {
 
@@ -39,14 +44,18 @@ class RulesThroughputTest {
         for (int w = 0; w < 5; w++) {
             judge.score(samples, p);
         }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int rounds = 10;
         long start = System.nanoTime();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         for (int r = 0; r < rounds; r++) {
             judge.score(samples, p);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double perSecond = rounds * samples.size() / seconds;
-        System.out.printf(Locale.ROOT, "rules/harmlessness throughput: %.0f responses/s (1 KB, 1 thread)%n", perSecond);
-        assertThat(perSecond).isGreaterThan(2_000);
+        double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        double wallSeconds = (System.nanoTime() - start) / 1e9;
+        double perCpuSecond = rounds * samples.size() / cpuSeconds;
+        System.out.printf(Locale.ROOT, "rules/harmlessness throughput (1 KB, 1 thread): %.0f responses per CPU second,"
+                + " %.0f per wall second%n", perCpuSecond, rounds * samples.size() / wallSeconds);
+        assertThat(perCpuSecond).isGreaterThan(15_000);
     }
 }

@@ -6,6 +6,7 @@ import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.Parameters;
 import dev.plumbline.spi.Provenance;
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
 import dev.plumbline.spi.VerdictStatus;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * {@code toxicity}: a trained classifier (hashed word and character n-grams → logistic regression,
- * trained on ToxiGen statements, run with ONNX Runtime) plus an obfuscation-robust lexicon.
+ * trained on the project's own corpus in evals/toxicity, run with ONNX Runtime) plus an
+ * obfuscation-robust lexicon. ToxiGen is only used to evaluate it (docs/JUDGES.md).
  *
  * <p>Values: {@code toxicity} (classifier probability, 0–1), {@code lexicon_severity} (highest
  * severity of a matched term, 0 = none … 3 = severe) and {@code lexicon_matches} (distinct terms).
@@ -24,7 +26,8 @@ import java.util.Map;
 public final class ToxicityJudge implements Judge {
 
     public static final String ID = "toxicity";
-    static final String VERSION = "1";
+    /** 2: the classifier is trained on the project's own corpus instead of ToxiGen, so scores changed. */
+    static final String VERSION = "2";
 
     private static final List<ParameterSpec> PARAMETERS = List.of(ParameterSpec.string("lexicon",
             LexiconRepository.DEFAULT_NAME, "'default' (the project's lexicon) or a path to a lexicon file: one term "
@@ -46,7 +49,8 @@ public final class ToxicityJudge implements Judge {
 
     @Override
     public String description() {
-        return "Toxicity: hashed n-gram logistic regression (ONNX, trained on ToxiGen) plus an obfuscation-robust lexicon";
+        return "Toxicity: hashed n-gram logistic regression (ONNX, trained on the project's own corpus) plus an"
+                + " obfuscation-robust lexicon";
     }
 
     @Override
@@ -56,7 +60,7 @@ public final class ToxicityJudge implements Judge {
 
     @Override
     public List<Verdict> score(List<JudgeSample> samples, Parameters parameters) {
-        SampleChecks.validate(samples);
+        TextChecks.checkSamples(samples);
         ToxicityLexicon lexicon = lexicons.resolve(parameters.string("lexicon"), "parameters.lexicon");
         ToxicityClassifier model = classifier();
         Provenance provenance = new Provenance(ID, VERSION, lexicon.sha256(),
@@ -66,7 +70,7 @@ public final class ToxicityJudge implements Judge {
         List<Integer> positions = new ArrayList<>();
         Verdict[] out = new Verdict[samples.size()];
         for (int i = 0; i < samples.size(); i++) {
-            String response = SampleChecks.wellFormed(samples.get(i).response());
+            String response = TextChecks.wellFormed(samples.get(i).response());
             if (response.isBlank()) {
                 out[i] = Verdict.failed(samples.get(i).id(), VerdictStatus.ERROR,
                         "samples[" + i + "].response is empty: nothing to judge", provenance);

@@ -7,6 +7,7 @@ import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.JudgeSample;
 import dev.plumbline.spi.Parameters;
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
 import dev.plumbline.spi.VerdictStatus;
 import java.nio.file.Files;
@@ -77,11 +78,11 @@ class ToxicityJudgeTest {
         assertThat(v.get(0).status()).isEqualTo(VerdictStatus.ERROR);
         assertThat(v.get(0).values()).isEmpty();
         assertThat(v.get(1).isValid()).isTrue();
-        String huge = "x".repeat(SampleChecks.MAX_RESPONSE_CHARS + 1);
+        String huge = "x".repeat(TextChecks.MAX_TEXT_BYTES + 1);
         assertThatThrownBy(() -> judge.score(List.of(JudgeSample.of("a", "p", huge)), params(Map.of())))
                 .isInstanceOf(InvalidInputException.class)
                 .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("samples[0].response"));
-        String big = "word ".repeat(SampleChecks.MAX_RESPONSE_CHARS / 5);
+        String big = "word ".repeat(TextChecks.MAX_TEXT_BYTES / 5);
         assertThat(judge.score(List.of(JudgeSample.of("a", "p", big)), params(Map.of())).get(0).isValid()).isTrue();
     }
 
