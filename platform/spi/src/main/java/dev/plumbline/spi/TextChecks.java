@@ -42,6 +42,12 @@ public final class TextChecks {
         checkLength(s.response(), field + ".response");
         checkLength(s.prompt(), field + ".prompt");
         checkLength(s.reference(), field + ".reference");
+        for (int t = 0; t < s.history().size(); t++) {
+            if (s.history().get(t) == null || s.history().get(t).content() == null) {
+                throw new InvalidInputException(field + ".history[" + t + "]", "is missing");
+            }
+            checkLength(s.history().get(t).content(), field + ".history[" + t + "].content");
+        }
     }
 
     /**

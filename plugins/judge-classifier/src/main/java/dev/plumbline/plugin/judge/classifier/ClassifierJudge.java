@@ -1,5 +1,6 @@
 package dev.plumbline.plugin.judge.classifier;
 
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.JudgeSample;
@@ -83,7 +84,7 @@ public final class ClassifierJudge implements Judge {
 
     @Override
     public List<Verdict> score(List<JudgeSample> samples, Parameters parameters) {
-        SampleChecks.validate(samples);
+        TextChecks.checkSamples(samples);
         InputTemplate template = InputTemplate.fromParameter(parameters.string(TEMPLATE));
         String positiveLabel = parameters.string(POSITIVE_LABEL);
         String apply = parameters.string(APPLY);

@@ -1,5 +1,6 @@
 package dev.plumbline.plugin.judge.classifier;
 
+import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.ChatTurn;
 import dev.plumbline.spi.JudgeSample;
 import java.util.List;
@@ -49,8 +50,8 @@ enum InputTemplate {
     }
 
     Rendered render(JudgeSample sample) {
-        String prompt = sample.prompt() == null ? "" : SampleChecks.wellFormed(sample.prompt());
-        String response = SampleChecks.wellFormed(sample.response());
+        String prompt = sample.prompt() == null ? "" : TextChecks.wellFormed(sample.prompt());
+        String response = TextChecks.wellFormed(sample.response());
         return switch (this) {
             case RESPONSE -> new Rendered(response, null);
             case PAIR -> new Rendered(history(sample.history()) + prompt, response);
@@ -70,7 +71,7 @@ enum InputTemplate {
                 case "system" -> "System";
                 default -> "User";
             };
-            sb.append(speaker).append(": ").append(SampleChecks.wellFormed(turn.content())).append('\n');
+            sb.append(speaker).append(": ").append(TextChecks.wellFormed(turn.content())).append('\n');
         }
         return sb.toString();
     }
