@@ -107,14 +107,31 @@ public class ModelCatalog {
 
     /** {@code plumbline.providers.<id>.<key>} settings become the provider's settings map. */
     ProviderContext context(ModelProvider p) {
-        String prefix = "plumbline.providers." + p.id() + ".";
+        return new ProviderContext(plumbline.dataDir().resolve("models"),
+                providerSettings(p.id(), config.getPropertyNames(), name -> config.getOptionalValue(name, String.class)));
+    }
+
+    /**
+     * The settings of provider {@code id}: keys {@code plumbline.providers.<id>.<key>}, and the
+     * environment form {@code PLUMBLINE_PROVIDERS_<ID>_<KEY>} (upper case, '-' and '.' as '_'),
+     * whose key is read back in kebab-case ({@code BASE_URL} → {@code base-url}). Dotted keys win.
+     */
+    static Map<String, String> providerSettings(String id, Iterable<String> names,
+            java.util.function.Function<String, java.util.Optional<String>> lookup) {
+        String dotted = "plumbline.providers." + id + ".";
+        String env = "PLUMBLINE_PROVIDERS_" + id.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_";
+        Map<String, String> fromEnv = new TreeMap<>();
         Map<String, String> settings = new TreeMap<>();
-        for (String name : config.getPropertyNames()) {
-            if (name.startsWith(prefix)) {
-                config.getOptionalValue(name, String.class).ifPresent(v -> settings.put(name.substring(prefix.length()), v));
+        for (String name : names) {
+            if (name.startsWith(dotted)) {
+                lookup.apply(name).ifPresent(v -> settings.put(name.substring(dotted.length()), v));
+            } else if (name.startsWith(env) && name.length() > env.length()) {
+                String key = name.substring(env.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                lookup.apply(name).ifPresent(v -> fromEnv.put(key, v));
             }
         }
-        return new ProviderContext(plumbline.dataDir().resolve("models"), settings);
+        fromEnv.forEach(settings::putIfAbsent);
+        return settings;
     }
 
     void close(@Observes ShutdownEvent event) {
