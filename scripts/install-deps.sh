@@ -7,7 +7,7 @@ PACKAGES=(
   python3-grpcio python3-protobuf
   protobuf-compiler protobuf-compiler-grpc grpc-proto
   python3-torch python3-numpy python3-onnx
-  openssl curl chromium
+  openssl curl chromium fonts-liberation
   nodejs
 )
 missing=()
