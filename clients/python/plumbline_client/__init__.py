@@ -12,7 +12,7 @@ Generate the stubs first with clients/python/generate.sh; run with /usr/bin/pyth
 """
 
 from . import pb
-from .client import MAX_MESSAGE_BYTES, Client, plugin_kind
+from .client import MAX_MESSAGE_BYTES, Client, parameter_value, parameter_values, plugin_kind
 
-__all__ = ["Client", "MAX_MESSAGE_BYTES", "pb", "plugin_kind"]
+__all__ = ["Client", "MAX_MESSAGE_BYTES", "pb", "parameter_value", "parameter_values", "plugin_kind"]
 __version__ = "0.1.0"

@@ -43,6 +43,28 @@ _KINDS = {
 }
 
 
+def parameter_value(value: Union[bool, int, float, str]) -> common_pb2.ParameterValue:
+    """A ``plumbline.v1.ParameterValue`` typed as the Python value is: bool, int (integer_value),
+    float (number_value) or str."""
+    if isinstance(value, bool):
+        return common_pb2.ParameterValue(bool_value=value)
+    if isinstance(value, int):
+        return common_pb2.ParameterValue(integer_value=value)
+    if isinstance(value, float):
+        return common_pb2.ParameterValue(number_value=value)
+    if isinstance(value, str):
+        return common_pb2.ParameterValue(string_value=value)
+    raise TypeError(f"a parameter value is a bool, int, float or str, got {type(value).__name__}")
+
+
+def parameter_values(values: Optional[dict] = None, **kwargs) -> dict:
+    """``{name: ParameterValue}`` for a request's parameter map, e.g.
+    ``pb.StartTrainingRequest(trainer=parameter_values(learning_rate=1e-4, max_steps=50))``."""
+    merged = dict(values or {})
+    merged.update(kwargs)
+    return {name: parameter_value(v) for name, v in merged.items()}
+
+
 def plugin_kind(kind: Union[None, str, int]) -> int:
     """Maps ``None``, ``"algorithm"``/``"judge"``/``"model_provider"``, ``"PLUGIN_KIND_JUDGE"`` or an
     enum number to a ``plumbline.v1.PluginKind`` value."""

@@ -23,6 +23,19 @@ class ClientUnitTest(unittest.TestCase):
             "PluginService", "LossService", "JudgeService", "ModelService", "TrainingService",
             "EvaluationService", "LeaderboardService")}, services)
 
+    def test_parameter_values_are_typed_like_the_python_values(self):
+        from plumbline_client import parameter_values
+        values = parameter_values({"beta": 0.1}, max_steps=50, flag=True, kind="sigmoid")
+        self.assertEqual("number_value", values["beta"].WhichOneof("kind"))
+        self.assertEqual(50, values["max_steps"].integer_value)
+        self.assertEqual("integer_value", values["max_steps"].WhichOneof("kind"))
+        self.assertEqual("bool_value", values["flag"].WhichOneof("kind"))
+        self.assertEqual("sigmoid", values["kind"].string_value)
+        request = pb.StartTrainingRequest(algorithm="dpo", trainer=parameter_values(learning_rate=1e-4))
+        self.assertAlmostEqual(1e-4, request.trainer["learning_rate"].number_value)
+        with self.assertRaises(TypeError):
+            parameter_values(bad=[1])
+
     def test_proto3_optional_fields_have_presence(self):
         spec = pb.ParameterSpec(name="beta")
         self.assertFalse(spec.HasField("minimum"))

@@ -4,8 +4,9 @@ package dev.plumbline.engine.eval;
  * How a run executes; none of these change a result except the bootstrap settings, which are
  * recorded in the manifest.
  *
- * @param generationParallelism model calls in flight at most (keep a remote endpoint busy; a local
- *     model usually wants 1)
+ * @param generationParallelism model calls in flight at most: keeps a remote endpoint busy (its
+ *     client applies its own concurrency bound on top), and fills a local model's batches, since
+ *     {@link dev.plumbline.engine.model.local.LocalLanguageModel} decodes concurrent calls together
  * @param judgeParallelism judge calls in flight at most
  * @param retryFailed on resume, regenerate samples whose generation failed and rejudge failed
  *     verdicts (transient endpoint errors); otherwise failures are kept as recorded
@@ -35,9 +36,13 @@ public record RunOptions(
         }
     }
 
-    /** 4 generations and 4 judgements in flight, retry failures, 1000 bootstrap rounds, seed 0, 95 %. */
+    /**
+     * 32 generations and 4 judgements in flight, retry failures, 1000 bootstrap rounds, seed 0, 95 %.
+     * 32 generations: a local model batches concurrent calls (up to 64 rows), so the pool's size is
+     * its batch size; a handful of calls in flight left it decoding 4-row batches several times slower.
+     */
     public static RunOptions defaults() {
-        return new RunOptions(4, 4, true, 1000, 0L, 0.95, null);
+        return new RunOptions(32, 4, true, 1000, 0L, 0.95, null);
     }
 
     public RunOptions withParallelism(int generation, int judging) {

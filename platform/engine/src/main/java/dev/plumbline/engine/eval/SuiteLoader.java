@@ -38,7 +38,11 @@ public final class SuiteLoader {
 
     /** The suites shipped in {@code evals/suites/} (a test keeps this list equal to the directory). */
     public static final List<String> BUILTIN = List.of(
-            "harmlessness", "helpfulness-alpacaeval", "helpfulness-mtbench", "toxicity", "truthfulness");
+            "harmlessness", "helpfulness-alpacaeval", "helpfulness-mtbench", "toxicity", "truthfulness",
+            "demo-harmlessness", "demo-helpfulness", "demo-toxicity");
+
+    /** The built-in suites of {@code ./plumbline demo}'s small task ({@code evals/demo}); a subset of {@link #BUILTIN}. */
+    public static final List<String> DEMO = List.of("demo-harmlessness", "demo-helpfulness", "demo-toxicity");
 
     private static final Pattern KEBAB = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
     private static final Pattern SNAKE = Pattern.compile("[a-z][a-z0-9_]*");

@@ -94,9 +94,12 @@ public final class LlamaModel implements AutoCloseable {
         return shapes;
     }
 
-    /** True for RMSNorm weights (excluded from weight decay, initialised to one). */
+    /**
+     * True for RMSNorm weights (excluded from weight decay, initialised to one), also under a prefix
+     * (e.g. PPO's {@code value_model.model.norm.weight}).
+     */
     public static boolean isNormWeight(String name) {
-        return name.endsWith("layernorm.weight") || name.equals(FINAL_NORM);
+        return name.endsWith("layernorm.weight") || name.equals(FINAL_NORM) || name.endsWith("." + FINAL_NORM);
     }
 
     /**

@@ -145,6 +145,48 @@ class GeneratorTest {
     }
 
     @Test
+    void geometricMixtureSamplesFromLogSoftmaxOfMixedLogits() {
+        try (LlamaModel reference = TestModels.peaky(manager, 12)) {
+            Generator policy = new Generator(model, null);
+            // Coefficient 0 is the model, 1 the reference (greedy: the argmax ignores the log-softmax shift).
+            GenerationSettings greedy = GenerationSettings.greedy(12);
+            List<GenerationResult> alone = run(policy, PROMPTS, greedy);
+            List<GenerationResult> refAlone = run(new Generator(reference, null), PROMPTS, greedy);
+            List<GenerationResult> none = run(policy.geometricMixture(reference, 0.0), PROMPTS, greedy);
+            List<GenerationResult> all = run(policy.geometricMixture(reference, 1.0), PROMPTS, greedy);
+            for (int r = 0; r < PROMPTS.size(); r++) {
+                assertThat(none.get(r).tokenIds()).containsExactly(alone.get(r).tokenIds());
+                assertThat(all.get(r).tokenIds()).containsExactly(refAlone.get(r).tokenIds());
+            }
+            // Sampled at 0.5 (with and without the cache): the log-probs are those of
+            // log_softmax(0.5 z_ref + 0.5 z), recomputed by teacher forcing both models.
+            Generator mixture = policy.geometricMixture(reference, 0.5);
+            GenerationResult cached = run(mixture, PROMPTS.subList(0, 1), SAMPLED).get(0);
+            GenerationResult full = run(mixture.withoutCache(), PROMPTS.subList(0, 1), SAMPLED).get(0);
+            assertThat(full.tokenIds()).containsExactly(cached.tokenIds());
+            assertThat(cached.tokenIds()).isNotEqualTo(run(policy, PROMPTS.subList(0, 1), SAMPLED).get(0).tokenIds());
+            try (NDManager step = manager.newSubManager()) {
+                long[] prompt = PROMPTS.get(0);
+                long[] ids = java.util.Arrays.copyOf(prompt, prompt.length + cached.tokenIds().length);
+                System.arraycopy(cached.tokenIds(), 0, ids, prompt.length, cached.tokenIds().length);
+                ai.djl.ndarray.NDArray input = step.create(ids, new ai.djl.ndarray.types.Shape(1, ids.length));
+                ai.djl.ndarray.NDArray mask = input.onesLike();
+                ai.djl.ndarray.NDArray z = model.forward(input, mask);
+                ai.djl.ndarray.NDArray zRef = reference.forward(input, mask);
+                float[] mixed = zRef.mul(0.5f).add(z.mul(0.5f)).logSoftmax(2).toFloatArray();
+                int vocab = model.config().vocabSize();
+                for (int i = 0; i < cached.tokenIds().length; i++) {
+                    int position = prompt.length - 1 + i;
+                    float expected = mixed[position * vocab + (int) cached.tokenIds()[i]];
+                    assertThat(cached.tokenLogProbs()[i]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
+                }
+            }
+        }
+        assertThatThrownBy(() -> new Generator(model, null).geometricMixture(model, 1.5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void generationFreesEverythingItAllocates() {
         int before = model.manager().getManagedArrays().size();
         Generator g = new Generator(model, new TestModels.LetterTokenizer());

@@ -52,6 +52,8 @@ class LocalModelProviderTest {
                     .seed(7).build();
             new SftTrainer(model, new ByteTokenizer(), ChatFormat.PLUMBLINE, config, null)
                     .train(SftDataset.read(SftTrainerTest.writeData(models)), models.resolve("tiny/capitals"));
+            // A trainer's intermediate checkpoint inside the model directory: opens by id, is not listed.
+            LocalCheckpoint.save(models.resolve("tiny/capitals/checkpoint-60"), model, new ByteTokenizer());
             // The same weights behind the Hugging Face tokenizer path: tokenizer.json + a chat template.
             Path hf = models.resolve("hf-capitals");
             LocalCheckpoint.save(hf, model, new ByteTokenizer());
@@ -64,6 +66,15 @@ class LocalModelProviderTest {
         Files.createDirectories(models.resolve("broken"));
         Files.writeString(models.resolve("broken/config.json"), "{\"hidden_size\": true}");
         Files.createDirectories(models.resolve("not-a-model"));
+    }
+
+    @Test
+    void trainingCheckpointsInsideAModelAreNotListedButOpenById() {
+        assertThat(PROVIDER.listModels(context)).extracting(ModelDescriptor::id)
+                .doesNotContain("tiny/capitals/checkpoint-60");
+        try (LanguageModel m = PROVIDER.open("tiny/capitals/checkpoint-60", context)) {
+            assertThat(m.descriptor().id()).isEqualTo("tiny/capitals/checkpoint-60");
+        }
     }
 
     @Test

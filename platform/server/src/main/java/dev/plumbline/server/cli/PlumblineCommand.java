@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 @TopCommand
 @Command(name = "plumbline", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Align, judge, evaluate and rank language models.",
-        subcommands = {ServeCommand.class, PluginsCommand.class, ModelsCommand.class, JudgeCommand.class, EvalCommand.class, LeaderboardCommand.class,
+        subcommands = {ServeCommand.class, PluginsCommand.class, ModelsCommand.class, JudgeCommand.class, EvalCommand.class, TrainCommand.class, DemoCommand.class,
+                LeaderboardCommand.class,
                 CommandLine.HelpCommand.class})
 public class PlumblineCommand implements Runnable {
 

@@ -1,6 +1,7 @@
 package dev.plumbline.server.cli;
 
 import dev.plumbline.server.eval.EvaluationService;
+import dev.plumbline.server.train.TrainingService;
 import io.quarkus.runtime.Quarkus;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -19,9 +20,13 @@ public class ServeCommand implements Runnable {
     @Inject
     EvaluationService evaluations;
 
+    @Inject
+    TrainingService trainings;
+
     @Override
     public void run() {
         evaluations.resumeUnfinished();
+        trainings.resumeUnfinished();
         System.out.printf("Plumbline serving on port %d (gRPC, /q/health, /q/metrics); data in %s. Ctrl-C stops.%n",
                 port, dataDir);
         Quarkus.waitForExit();

@@ -23,14 +23,28 @@ public interface PlumblineConfig {
     /** Evaluation runs. */
     Evaluation evaluation();
 
+    /** Training runs. */
+    Training training();
+
+    interface Training {
+
+        /** Training runs executing at once; further runs wait QUEUED. */
+        @WithDefault("1")
+        int maxConcurrentRuns();
+    }
+
     interface Evaluation {
 
         /** Evaluation runs executing at once; further runs wait QUEUED. */
         @WithDefault("1")
         int maxConcurrentRuns();
 
-        /** Model calls in flight per run. */
-        @WithDefault("4")
+        /**
+         * Model calls in flight per run. 32 because a local model decodes concurrent calls as one
+         * batch (LocalLanguageModel), so this is its batch size; remote endpoints are further bounded
+         * by their client's own max concurrency.
+         */
+        @WithDefault("32")
         int generationParallelism();
 
         /** Judge calls in flight per run. */

@@ -2,6 +2,7 @@ package dev.plumbline.server.grpc;
 
 import dev.plumbline.engine.run.RunKind;
 import dev.plumbline.proto.v1.*;
+import dev.plumbline.server.train.TrainingConfig;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -11,14 +12,24 @@ import io.smallrye.mutiny.Uni;
 public class TrainingGrpcService implements TrainingService {
 
     private final RunRpcs runs;
+    private final dev.plumbline.server.train.TrainingService trainings;
 
-    public TrainingGrpcService(RunRpcs runs) {
+    public TrainingGrpcService(RunRpcs runs, dev.plumbline.server.train.TrainingService trainings) {
         this.runs = runs;
+        this.trainings = trainings;
     }
 
     @Override
+    @Blocking // plans the run: reads the base checkpoint's config and every data set line
     public Uni<StartTrainingResponse> startTraining(StartTrainingRequest request) {
-        return Uni.createFrom().failure(GrpcErrors.notYet("TrainingService.StartTraining"));
+        return Uni.createFrom().item(() -> {
+            TrainingConfig config = new TrainingConfig(request.getAlgorithm(),
+                    ProtoMapping.values(request.getParametersMap(), "parameters"), request.getBaseModel(),
+                    request.getDataset(), request.getPromptSet(), request.getJudge(),
+                    ProtoMapping.values(request.getJudgeParametersMap(), "judge_parameters"), request.getSeed(),
+                    request.getOutput(), ProtoMapping.values(request.getTrainerMap(), "trainer"), request.getName());
+            return StartTrainingResponse.newBuilder().setRun(ProtoMapping.run(trainings.start(config))).build();
+        });
     }
 
     @Override
@@ -49,6 +60,6 @@ public class TrainingGrpcService implements TrainingService {
     @Blocking
     public Uni<TrainingServiceCancelRunResponse> cancelRun(TrainingServiceCancelRunRequest request) {
         return Uni.createFrom().item(() -> TrainingServiceCancelRunResponse.newBuilder()
-                .setRun(runs.cancel(RunKind.TRAINING, request.getRunId(), request.getReason())).build());
+                .setRun(ProtoMapping.run(trainings.cancel(request.getRunId(), request.getReason()))).build());
     }
 }

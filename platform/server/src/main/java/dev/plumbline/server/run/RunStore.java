@@ -39,8 +39,14 @@ public class RunStore {
 
     @Transactional
     public RunSnapshot create(RunKind kind, String name, String configJson, long progressTotal) {
+        return create(kind, UUID.randomUUID().toString(), name, configJson, progressTotal);
+    }
+
+    /** As {@link #create(RunKind, String, String, long)} with an id the caller chose (a fresh UUID). */
+    @Transactional
+    public RunSnapshot create(RunKind kind, String id, String name, String configJson, long progressTotal) {
         RunEntity e = new RunEntity();
-        e.id = UUID.randomUUID().toString();
+        e.id = id;
         e.kind = kind.name();
         e.state = RunState.QUEUED.name();
         e.name = name == null ? "" : name;

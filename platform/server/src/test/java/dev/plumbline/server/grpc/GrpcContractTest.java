@@ -79,11 +79,13 @@ class GrpcContractTest {
     }
 
     @Test
-    void undeliveredRpcAnswersUnimplemented() {
+    void anEmptyStartTrainingIsInvalidArgumentNamingTheField() {
         assertThatThrownBy(() -> dev.plumbline.proto.v1.TrainingServiceGrpc.newBlockingStub(channel)
                 .startTraining(dev.plumbline.proto.v1.StartTrainingRequest.getDefaultInstance()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(TestChannels.field(e)).isEqualTo("algorithm");
+                });
     }
 
     @Test

@@ -26,6 +26,9 @@ class MigrationTest {
     @Inject
     RunStore store;
 
+    @Inject
+    dev.plumbline.server.train.TrainingStorage checkpoints;
+
     @Test
     void everyMigrationIsAppliedAndNonePending() {
         MigrationInfo[] all = flyway.info().all();
@@ -49,5 +52,17 @@ class MigrationTest {
         assertThat(read.endedAt()).isAfterOrEqualTo(read.startedAt());
         assertThat(read.latestMetrics()).containsEntry("refusal_rate", 0.125);
         assertThat(store.events(RunKind.EVALUATION, created.id(), 0, 100)).hasSize(4);
+    }
+
+    @Test
+    void trainingCheckpointsRoundTripAndARewrittenStepIsUpdated() {
+        RunSnapshot run = store.create(RunKind.TRAINING, "ckpt", "{\"algorithm\":\"dpo\"}", 10);
+        checkpoints.record(run.id(), 4, "checkpoint", java.nio.file.Path.of("/models/out/checkpoint-4"));
+        checkpoints.record(run.id(), 2, "checkpoint", java.nio.file.Path.of("/models/out/checkpoint-2"));
+        checkpoints.record(run.id(), 4, "checkpoint", java.nio.file.Path.of("/models/out/checkpoint-4b"));
+        checkpoints.record(run.id(), 10, "final", java.nio.file.Path.of("/models/out"));
+        assertThat(checkpoints.list(run.id())).extracting(c -> c.step() + " " + c.kind() + " " + c.directory())
+                .containsExactly("2 checkpoint /models/out/checkpoint-2", "4 checkpoint /models/out/checkpoint-4b",
+                        "10 final /models/out");
     }
 }

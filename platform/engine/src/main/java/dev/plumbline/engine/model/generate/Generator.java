@@ -28,30 +28,63 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Sampling is seeded per row: row {@code r} draws from {@code SplittableRandom(seed + r)}, so a
  * batch produces what one-by-one calls with seeds {@code seed, seed+1, ...} produce. Without a seed a
- * fresh one is drawn.
+ * fresh one is drawn. {@link #generate(List, GenerationSettings, long[], Set, GenerationListener)}
+ * takes one seed per row instead, so rows from independent requests batch together and each samples
+ * exactly what it would alone.
  *
  * <p>Thread-safe as long as the model's weights do not change during a call. When the model's
  * weights record gradients (training), generation runs on a {@link LlamaModel#detached()} view.
+ *
+ * <p>{@link #geometricMixture} samples from the geometric mixture of the model and a reference model
+ * instead (Nash-MD's {@code y'}): each step's logits are
+ * {@code log_softmax(mixture_coef * z_ref + (1 - mixture_coef) * z_model)}, TRL's
+ * {@code GeometricMixtureWrapper.forward}; temperature, top-k and top-p then apply to them as
+ * {@code generate()} applies them to any model's logits, and the returned log-probs are those of the
+ * (untempered) mixture.
  */
 public final class Generator {
 
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final boolean useCache;
+    private final LlamaModel reference;
+    private final double mixtureCoef;
 
     public Generator(LlamaModel model, Tokenizer tokenizer) {
-        this(model, tokenizer, true);
+        this(model, tokenizer, true, null, 0.0);
     }
 
-    private Generator(LlamaModel model, Tokenizer tokenizer, boolean useCache) {
+    private Generator(LlamaModel model, Tokenizer tokenizer, boolean useCache, LlamaModel reference,
+            double mixtureCoef) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.useCache = useCache;
+        this.reference = reference;
+        this.mixtureCoef = mixtureCoef;
     }
 
     /** The same generator recomputing the full sequence each step (slow; a reference for tests). */
     public Generator withoutCache() {
-        return new Generator(model, tokenizer, false);
+        return new Generator(model, tokenizer, false, reference, mixtureCoef);
+    }
+
+    /**
+     * A generator sampling from the geometric mixture {@code pi^(1-a) pi_ref^a} of this generator's
+     * model and {@code reference} (TRL's {@code GeometricMixtureWrapper}): logits
+     * {@code log_softmax(a * z_ref + (1 - a) * z_model)}. The coefficient multiplies the reference
+     * logits (TRL #1853). Both models must share the vocabulary and context length.
+     *
+     * @param mixtureCoef {@code a} in [0, 1]
+     */
+    public Generator geometricMixture(LlamaModel reference, double mixtureCoef) {
+        if (!(mixtureCoef >= 0.0 && mixtureCoef <= 1.0)) {
+            throw new IllegalArgumentException("mixture coefficient must be in [0, 1], got " + mixtureCoef);
+        }
+        if (reference.config().vocabSize() != model.config().vocabSize()
+                || reference.config().maxPositionEmbeddings() != model.config().maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("the reference model's vocabulary or context differs from the model's");
+        }
+        return new Generator(model, tokenizer, useCache, reference, mixtureCoef);
     }
 
     /**
@@ -62,11 +95,30 @@ public final class Generator {
      */
     public List<GenerationResult> generate(List<long[]> prompts, GenerationSettings settings, Set<Long> stopTokenIds,
             GenerationListener listener) {
+        return generate(prompts, settings, null, stopTokenIds, listener);
+    }
+
+    /**
+     * {@link #generate(List, GenerationSettings, Set, GenerationListener)} with one seed per row: row
+     * {@code r} samples from {@code SplittableRandom(seeds[r])}, the very stream a one-row call whose
+     * settings carry seed {@code seeds[r]} uses, so a row's sample does not depend on its position or
+     * on the other rows of the batch (dynamic batching of independent requests relies on this).
+     * {@code settings.seed()} is ignored.
+     *
+     * @param seeds one per prompt; {@code null} = {@code settings.seed() + r} (a fresh base seed when
+     *     that is null), as the overload without seeds
+     * @throws IllegalArgumentException when {@code seeds} does not have one entry per prompt
+     */
+    public List<GenerationResult> generate(List<long[]> prompts, GenerationSettings settings, long[] seeds,
+            Set<Long> stopTokenIds, GenerationListener listener) {
         Sampler sampler = new Sampler(settings);
         if (tokenizer == null && !settings.stop().isEmpty()) {
             throw new IllegalArgumentException("stop sequences need a tokenizer to decode the text");
         }
         int rows = prompts.size();
+        if (seeds != null && seeds.length != rows) {
+            throw new IllegalArgumentException(seeds.length + " seeds for " + rows + " prompts");
+        }
         if (rows == 0) {
             return List.of();
         }
@@ -97,17 +149,23 @@ public final class Generator {
             width = Math.max(width, p.length);
             steps = Math.max(steps, budget[r]);
         }
-        long baseSeed = settings.seed() != null ? settings.seed() : ThreadLocalRandom.current().nextLong();
+        long baseSeed = seeds != null ? 0L
+                : settings.seed() != null ? settings.seed() : ThreadLocalRandom.current().nextLong();
         Row[] state = new Row[rows];
         for (int r = 0; r < rows; r++) {
-            state[r] = new Row(new SplittableRandom(baseSeed + r), budget[r],
+            state[r] = new Row(new SplittableRandom(seeds != null ? seeds[r] : baseSeed + r), budget[r],
                     tokenizer == null ? null : new StopSequenceTracker(tokenizer, settings.stop()));
         }
-        boolean detach = model.parameters().values().iterator().next().hasGradient();
+        boolean detach = recordsGradients(model);
         LlamaModel runner = detach ? model.detached() : model;
+        boolean detachReference = reference != null && recordsGradients(reference);
+        LlamaModel referenceRunner = detachReference ? reference.detached() : reference;
         try (NDManager call = runner.manager().newSubManager()) {
-            Decoder decoder = useCache ? new CachedDecoder(runner, call, prompts, width, steps)
-                    : new FullDecoder(runner, call, prompts, width);
+            Decoder decoder = decoder(runner, call, prompts, width, steps);
+            if (referenceRunner != null) {
+                decoder = new MixtureDecoder(decoder, decoder(referenceRunner, call, prompts, width, steps),
+                        mixtureCoef, rows, vocab);
+            }
             for (int step = 0; step < steps; step++) {
                 float[] logits = decoder.next(lastTokens(state, prompts));
                 boolean running = false;
@@ -144,6 +202,9 @@ public final class Generator {
             if (detach) {
                 runner.close();
             }
+            if (detachReference) {
+                referenceRunner.close();
+            }
         }
         List<GenerationResult> results = new ArrayList<>(rows);
         for (int r = 0; r < rows; r++) {
@@ -154,6 +215,15 @@ public final class Generator {
                     promptLength[r]));
         }
         return results;
+    }
+
+    private static boolean recordsGradients(LlamaModel m) {
+        return m.parameters().values().iterator().next().hasGradient();
+    }
+
+    private Decoder decoder(LlamaModel runner, NDManager call, List<long[]> prompts, int width, int steps) {
+        return useCache ? new CachedDecoder(runner, call, prompts, width, steps)
+                : new FullDecoder(runner, call, prompts, width);
     }
 
     private static long[] lastTokens(Row[] state, List<long[]> prompts) {
@@ -240,6 +310,49 @@ public final class Generator {
                 NDArray last = hidden.get(new NDIndex().addAllDim().addIndices(t - 1));
                 return model.logits(last).toFloatArray();
             }
+        }
+    }
+
+    /** TRL's {@code GeometricMixtureWrapper}: {@code log_softmax(a * z_ref + (1 - a) * z_model)} per row. */
+    private static final class MixtureDecoder implements Decoder {
+
+        private final Decoder model;
+        private final Decoder reference;
+        private final double coef;
+        private final int rows;
+        private final int vocab;
+
+        MixtureDecoder(Decoder model, Decoder reference, double coef, int rows, int vocab) {
+            this.model = model;
+            this.reference = reference;
+            this.coef = coef;
+            this.rows = rows;
+            this.vocab = vocab;
+        }
+
+        @Override
+        public float[] next(long[] lastTokens) {
+            float[] z = model.next(lastTokens);
+            float[] zRef = reference.next(lastTokens);
+            float[] out = new float[z.length];
+            double[] mixed = new double[vocab];
+            for (int r = 0; r < rows; r++) {
+                int offset = r * vocab;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < vocab; i++) {
+                    mixed[i] = coef * zRef[offset + i] + (1.0 - coef) * z[offset + i];
+                    max = Math.max(max, mixed[i]);
+                }
+                double sum = 0;
+                for (int i = 0; i < vocab; i++) {
+                    sum += Math.exp(mixed[i] - max);
+                }
+                double logSum = max + Math.log(sum);
+                for (int i = 0; i < vocab; i++) {
+                    out[offset + i] = (float) (mixed[i] - logSum);
+                }
+            }
+            return out;
         }
     }
 

@@ -55,7 +55,7 @@ public final class LocalModelProvider implements ModelProvider {
         List<ModelDescriptor> models = new ArrayList<>();
         try (Stream<Path> dirs = Files.walk(root, MAX_DEPTH)) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
-                if (dir.equals(root) || !isCheckpoint(dir)) {
+                if (dir.equals(root) || !isCheckpoint(dir) || isTrainingCheckpoint(dir)) {
                     continue;
                 }
                 try {
@@ -98,6 +98,15 @@ public final class LocalModelProvider implements ModelProvider {
             throw new InvalidInputException("model", "'" + modelId + "' is an ONNX export; open it as onnx:" + modelId);
         }
         return dir;
+    }
+
+    /**
+     * A trainer's intermediate {@code checkpoint-<step>} inside a model directory (Hugging Face
+     * Trainer layout): not listed as a model of its own, but still opens when addressed by id.
+     */
+    static boolean isTrainingCheckpoint(Path dir) {
+        Path parent = dir.getParent();
+        return dir.getFileName().toString().matches("checkpoint-\\d+") && parent != null && isCheckpoint(parent);
     }
 
     /** config.json plus safetensors weights; an ONNX export (config.json + model.onnx) belongs to the onnx provider. */

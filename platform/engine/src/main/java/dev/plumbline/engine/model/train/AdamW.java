@@ -139,6 +139,42 @@ public final class AdamW implements AutoCloseable {
         return grads;
     }
 
+    /**
+     * The optimizer state for a checkpoint: {@code exp_avg.<name>} and {@code exp_avg_sq.<name>}
+     * (torch's state keys) per parameter; the step count is {@link #steps()}. The arrays are live.
+     */
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> state = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            state.put("exp_avg." + names.get(i), firstMoments.get(i));
+            state.put("exp_avg_sq." + names.get(i), secondMoments.get(i));
+        }
+        return state;
+    }
+
+    /**
+     * Restores a {@link #state()} saved after {@code steps} steps.
+     *
+     * @param read returns the saved tensor of a key as floats (row-major), or {@code null} if absent
+     * @throws IllegalArgumentException if a moment is missing or has the wrong size
+     */
+    public void restore(int steps, java.util.function.Function<String, float[]> read) {
+        for (int i = 0; i < names.size(); i++) {
+            restore(firstMoments.get(i), "exp_avg." + names.get(i), read);
+            restore(secondMoments.get(i), "exp_avg_sq." + names.get(i), read);
+        }
+        this.steps = steps;
+    }
+
+    private static void restore(NDArray target, String key, java.util.function.Function<String, float[]> read) {
+        float[] values = read.apply(key);
+        if (values == null || values.length != target.size()) {
+            throw new IllegalArgumentException("optimizer state " + key + (values == null ? " is missing"
+                    : " has " + values.length + " values, expected " + target.size()));
+        }
+        target.set(values);
+    }
+
     public List<String> parameterNames() {
         return List.copyOf(names);
     }

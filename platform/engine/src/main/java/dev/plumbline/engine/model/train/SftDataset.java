@@ -2,17 +2,8 @@ package dev.plumbline.engine.model.train;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import dev.plumbline.engine.model.StrictJson;
 import dev.plumbline.spi.ChatTurn;
 import dev.plumbline.spi.InvalidInputException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,41 +26,16 @@ public final class SftDataset {
     private SftDataset() {}
 
     public static List<SftExample> read(Path file) {
-        List<SftExample> examples = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (!line.isBlank()) {
-                    examples.add(parse(line, file + ":" + number));
-                }
-            }
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file.toString(), "file not found");
-        } catch (CharacterCodingException e) {
-            throw new InvalidInputException(file.toString(), "not UTF-8 text");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        if (examples.isEmpty()) {
-            throw new InvalidInputException(file.toString(), "contains no examples");
-        }
-        return examples;
+        return JsonLines.read(file, SftDataset::parse);
     }
 
     /** Parses one JSONL line; {@code source} ({@code file:line}) prefixes every error's field. */
     public static SftExample parse(String line, String source) {
-        JsonElement root;
-        try {
-            root = StrictJson.parse(line);
-        } catch (JsonParseException e) {
-            throw new InvalidInputException(source, "malformed JSON: " + e.getMessage());
-        }
-        if (!root.isJsonObject()) {
-            throw new InvalidInputException(source, "expected a JSON object");
-        }
-        JsonObject o = root.getAsJsonObject();
+        return parse(JsonLines.object(line, source), source);
+    }
+
+    /** Parses one JSONL object; {@code source} ({@code file:line}) prefixes every error's field. */
+    public static SftExample parse(JsonObject o, String source) {
         if (o.has("messages")) {
             List<ChatTurn> messages = messages(o.get("messages"), source + " messages");
             if (messages.stream().noneMatch(m -> m.role().equals("assistant"))) {
@@ -82,16 +48,7 @@ public final class SftDataset {
             JsonElement completion = require(o, "completion", source);
             if (prompt.isJsonArray() || completion.isJsonArray()) {
                 List<ChatTurn> p = messages(prompt, source + " prompt");
-                List<ChatTurn> c = messages(completion, source + " completion");
-                if (c.isEmpty()) {
-                    throw new InvalidInputException(source + " completion", "is empty");
-                }
-                for (int i = 0; i < c.size(); i++) {
-                    if (!c.get(i).role().equals("assistant")) {
-                        throw new InvalidInputException(source + " completion[" + i + "].role",
-                                "completion messages must be assistant messages, got " + c.get(i).role());
-                    }
-                }
+                List<ChatTurn> c = assistantMessages(completion, source + " completion");
                 return new SftExample.ChatPromptCompletion(source, p, c);
             }
             String c = string(completion, source + " completion");
@@ -111,7 +68,8 @@ public final class SftDataset {
                 + o.keySet());
     }
 
-    private static JsonElement require(JsonObject o, String key, String source) {
+    /** The value of {@code key}; missing or null is an error on {@code source key}. */
+    public static JsonElement require(JsonObject o, String key, String source) {
         JsonElement e = o.get(key);
         if (e == null || e.isJsonNull()) {
             throw new InvalidInputException(source + " " + key, "is required");
@@ -119,14 +77,31 @@ public final class SftDataset {
         return e;
     }
 
-    private static String string(JsonElement e, String field) {
+    /** A JSON string, else an error on {@code field}. */
+    public static String string(JsonElement e, String field) {
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
             throw new InvalidInputException(field, "expected a string or a list of messages, got " + e);
         }
         return e.getAsString();
     }
 
-    private static List<ChatTurn> messages(JsonElement e, String field) {
+    /** A non-empty list of assistant messages (a conversational completion), else an error on {@code field}. */
+    public static List<ChatTurn> assistantMessages(JsonElement e, String field) {
+        List<ChatTurn> c = messages(e, field);
+        if (c.isEmpty()) {
+            throw new InvalidInputException(field, "is empty");
+        }
+        for (int i = 0; i < c.size(); i++) {
+            if (!c.get(i).role().equals("assistant")) {
+                throw new InvalidInputException(field + "[" + i + "].role",
+                        "completion messages must be assistant messages, got " + c.get(i).role());
+            }
+        }
+        return c;
+    }
+
+    /** A list of {@code {"role", "content"}} messages, else an error on {@code field[i]...}. */
+    public static List<ChatTurn> messages(JsonElement e, String field) {
         if (e == null || !e.isJsonArray()) {
             throw new InvalidInputException(field, "expected a list of {\"role\", \"content\"} messages, got " + e);
         }

@@ -19,7 +19,7 @@ final class RubricRepository {
 
     static final String RESOURCE_DIR = "plumbline/evals/rubrics/";
     /** The rubrics this project ships; other names are looked up on the classpath too. */
-    static final List<String> BUILT_IN = List.of("harmlessness", "helpfulness-basic", "refusal-style");
+    static final List<String> BUILT_IN = List.of("harmlessness", "helpfulness-basic", "refusal-style", "demo-assistant");
 
     private static final Pattern RUBRIC_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 

@@ -1,10 +1,13 @@
 package dev.plumbline.plugin.judge.rules;
 
+import dev.plumbline.spi.ComparisonPair;
 import dev.plumbline.spi.InvalidInputException;
 import dev.plumbline.spi.Judge;
 import dev.plumbline.spi.JudgeSample;
+import dev.plumbline.spi.PairwiseVerdict;
 import dev.plumbline.spi.ParameterSpec;
 import dev.plumbline.spi.Parameters;
+import dev.plumbline.spi.Preference;
 import dev.plumbline.spi.Provenance;
 import dev.plumbline.spi.TextChecks;
 import dev.plumbline.spi.Verdict;
@@ -12,6 +15,7 @@ import dev.plumbline.spi.VerdictStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * {@code rules}: a rule-based reward model in the style of GPT-4's RBRM and OpenAI's rule-based
@@ -20,6 +24,11 @@ import java.util.Map;
  *
  * <p>Values: {@code score} (the class score, 0–1) and one 0/1 value per proposition. The
  * explanation names the category, the class and every proposition that fired with what matched.
+ *
+ * <p>Also pairwise: {@link #compare} scores both responses with the rubric (in the pair's category)
+ * and prefers the higher score; {@code probabilityA = sigmoid((scoreA - scoreB) / pairwise_temperature)}.
+ * Scoring is independent of presentation order, so every verdict is position-consistent; when either
+ * response cannot be scored the pair's verdict fails (no preference, no probability).
  */
 public final class RuleRewardJudge implements Judge {
 
@@ -33,7 +42,10 @@ public final class RuleRewardJudge implements Judge {
             ParameterSpec.string("category", "",
                     "Category for every sample, overriding each sample's own (e.g. harmful, benign); empty = per sample"),
             ParameterSpec.bool("proposition_values", true,
-                    "Also report each proposition as a 0/1 value next to score"));
+                    "Also report each proposition as a 0/1 value next to score"),
+            ParameterSpec.number("pairwise_temperature", 0.1, 0.001, 100.0,
+                    "Pairwise comparisons: probability_a = sigmoid((score_a - score_b) / pairwise_temperature); "
+                            + "smaller is sharper (0.1 turns a score gap of 0.5 into 0.993)"));
 
     private final RubricRepository rubrics = new RubricRepository();
     private final RefusalDetector refusalDetector = new RefusalDetector();
@@ -59,8 +71,80 @@ public final class RuleRewardJudge implements Judge {
     }
 
     @Override
+    public boolean pairwise() {
+        return true;
+    }
+
+    @Override
     public List<Verdict> score(List<JudgeSample> samples, Parameters parameters) {
         TextChecks.checkSamples(samples);
+        return judge(samples, parameters, i -> "samples[" + i + "]", i -> "samples[" + i + "].response",
+                i -> "samples[" + i + "]");
+    }
+
+    /**
+     * Scores both responses of every pair with the rubric and prefers the higher score. Values:
+     * {@code score_a}, {@code score_b}, {@code probability_a}. A pair whose responses score alike is
+     * a {@link Preference#TIE} with probability 0.5.
+     */
+    @Override
+    public List<PairwiseVerdict> compare(List<ComparisonPair> pairs, Parameters parameters) {
+        if (pairs == null) {
+            throw new InvalidInputException("pairs", "is missing");
+        }
+        List<JudgeSample> samples = new ArrayList<>(2 * pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            ComparisonPair p = pairs.get(i);
+            String field = "pairs[" + i + "]";
+            if (p == null) {
+                throw new InvalidInputException(field, "is missing");
+            }
+            for (String side : new String[] {"a", "b"}) {
+                String response = side.equals("a") ? p.responseA() : p.responseB();
+                if (response == null) {
+                    throw new InvalidInputException(field + ".response_" + side, "is missing");
+                }
+                TextChecks.checkLength(response, field + ".response_" + side);
+            }
+            TextChecks.checkLength(p.prompt(), field + ".prompt");
+            TextChecks.checkLength(p.reference(), field + ".reference");
+            samples.add(new JudgeSample(p.id() + "/a", p.prompt(), p.responseA(), p.category(), p.reference(),
+                    p.history(), Map.of()));
+            samples.add(new JudgeSample(p.id() + "/b", p.prompt(), p.responseB(), p.category(), p.reference(),
+                    p.history(), Map.of()));
+        }
+        IntFunction<String> response = k -> "pairs[" + k / 2 + "].response_" + (k % 2 == 0 ? "a" : "b");
+        List<Verdict> verdicts = judge(samples, parameters, k -> "pairs[" + k / 2 + "]", response, response);
+        double temperature = parameters.number("pairwise_temperature");
+        List<PairwiseVerdict> out = new ArrayList<>(pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            out.add(pairVerdict(pairs.get(i).id(), verdicts.get(2 * i), verdicts.get(2 * i + 1), temperature));
+        }
+        return out;
+    }
+
+    static PairwiseVerdict pairVerdict(String pairId, Verdict a, Verdict b, double temperature) {
+        for (Verdict v : new Verdict[] {a, b}) {
+            if (!v.isValid()) {
+                return PairwiseVerdict.failed(pairId, v.status(), v.error(), v.provenance());
+            }
+        }
+        double scoreA = a.values().get("score");
+        double scoreB = b.values().get("score");
+        double probabilityA = 1.0 / (1.0 + Math.exp(-(scoreA - scoreB) / temperature));
+        Preference preference = scoreA > scoreB ? Preference.A : scoreA < scoreB ? Preference.B : Preference.TIE;
+        return new PairwiseVerdict(pairId, VerdictStatus.VALID, preference, probabilityA, true,
+                Map.of("score_a", scoreA, "score_b", scoreB, "probability_a", probabilityA),
+                "A: " + a.explanation() + "\nB: " + b.explanation(), a.provenance(), "");
+    }
+
+    /**
+     * @param sampleField path of sample {@code i} in the request, for category errors ({@code <path>.category})
+     * @param responseField path of sample {@code i}'s response, named when it is empty
+     * @param budgetField what a verdict that exceeded the regex budget names
+     */
+    private List<Verdict> judge(List<JudgeSample> samples, Parameters parameters, IntFunction<String> sampleField,
+            IntFunction<String> responseField, IntFunction<String> budgetField) {
         Rubric rubric = rubrics.resolve(parameters.string("rubric"), "parameters.rubric");
         String override = parameters.string("category");
         boolean propositionValues = parameters.bool("proposition_values");
@@ -72,7 +156,7 @@ public final class RuleRewardJudge implements Judge {
             String given = fromParameter ? override : samples.get(i).category();
             String resolved = rubric.resolveCategory(given);
             if (resolved == null) {
-                String field = fromParameter ? "parameters.category" : "samples[" + i + "].category";
+                String field = fromParameter ? "parameters.category" : sampleField.apply(i) + ".category";
                 throw new InvalidInputException(field, (Rubric.normalize(given).isEmpty()
                         ? "is empty and rubric '" + rubric.id() + "' has no default_category"
                         : "unknown category '" + given + "' for rubric '" + rubric.id() + "'")
@@ -89,14 +173,14 @@ public final class RuleRewardJudge implements Judge {
             String response = TextChecks.wellFormed(s.response());
             if (response.isBlank()) {
                 out.add(Verdict.failed(s.id(), VerdictStatus.ERROR,
-                        "samples[" + i + "].response is empty: nothing to judge", provenance));
+                        responseField.apply(i) + " is empty: nothing to judge", provenance));
                 continue;
             }
             try {
                 Rubric.Result r = rubric.evaluate(response, refusalDetector, categories[i]);
                 out.add(Verdict.valid(s.id(), values(r, propositionValues), explain(r), provenance));
             } catch (BudgetedText.BudgetExceededException e) {
-                out.add(Verdict.failed(s.id(), VerdictStatus.ERROR, "samples[" + i + "]: a pattern of rubric '"
+                out.add(Verdict.failed(s.id(), VerdictStatus.ERROR, budgetField.apply(i) + ": a pattern of rubric '"
                         + rubric.id() + "' exceeded its matching budget (catastrophic backtracking?)", provenance));
             }
         }

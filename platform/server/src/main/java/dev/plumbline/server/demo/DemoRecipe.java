@@ -1,0 +1,57 @@
+package dev.plumbline.server.demo;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the demo aligns the base model with one algorithm: the algorithm's parameters (its
+ * reference defaults unless stated), the trainer settings and, for online algorithms, the judge.
+ * Settings were chosen once for the tiny byte-level demo model (fixed seeds) and are the same for
+ * {@code demo} and {@code demo --quick} except the number of steps.
+ *
+ * @param online samples its own completions (prompt set + judge) instead of reading preference pairs
+ * @param pairwise the judge compares two responses (SPPO, Nash-MD) instead of scoring one
+ */
+record DemoRecipe(String algorithm, boolean online, boolean pairwise, Map<String, Object> parameters,
+        Map<String, Object> trainer, int steps, int quickSteps) {
+
+    /** Every algorithm the demo runs, offline first. */
+    static List<DemoRecipe> all() {
+        return List.of(
+                offline("dpo", Map.of("beta", 0.1)),
+                offline("ipo", Map.of("beta", 0.1)),
+                offline("kto", Map.of("beta", 0.1)),
+                offline("orpo", Map.of("beta", 0.1)),
+                offline("simpo", Map.of("beta", 2.0, "simpo_gamma", 0.5)),
+                online("ppo", false, Map.of(), Map.of("per_device_train_batch_size", 16, "num_ppo_epochs", 2)),
+                online("grpo", false, Map.of("num_generations", 4, "beta", 0.04),
+                        Map.of("per_device_train_batch_size", 16, "num_generations", 4)),
+                online("rloo", false, Map.of("num_generations", 4), Map.of("per_device_train_batch_size", 16,
+                        "num_generations", 4)),
+                online("sppo", true, Map.of(), Map.of("per_device_train_batch_size", 8, "num_generations", 4)),
+                online("nash-md", true, Map.of(), Map.of("per_device_train_batch_size", 16)));
+    }
+
+    private static DemoRecipe offline(String algorithm, Map<String, Object> parameters) {
+        return new DemoRecipe(algorithm, false, false, parameters, Map.of("learning_rate", 1e-3,
+                "per_device_train_batch_size", 16, "lr_scheduler_type", "constant", "max_length", 256), 60, 30);
+    }
+
+    private static DemoRecipe online(String algorithm, boolean pairwise, Map<String, Object> parameters,
+            Map<String, Object> trainer) {
+        Map<String, Object> settings = new LinkedHashMap<>(Map.of("learning_rate", 1e-3, "lr_scheduler_type",
+                "constant", "temperature", 1.0, "max_completion_length", 96, "max_prompt_length", 160));
+        settings.putAll(trainer);
+        return new DemoRecipe(algorithm, true, pairwise, parameters, settings, 40, 20);
+    }
+
+    /** Trainer settings for a run of {@code steps} steps, reporting every step and saving at the end only. */
+    Map<String, Object> trainerSettings(boolean quick) {
+        Map<String, Object> s = new LinkedHashMap<>(trainer);
+        s.put("max_steps", quick ? quickSteps : steps);
+        s.put("logging_steps", 1);
+        s.put("save_steps", 0);
+        return s;
+    }
+}
