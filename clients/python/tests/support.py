@@ -237,3 +237,24 @@ def make_self_signed_cert(directory: Path, names: Iterable[str] = ("DNS:localhos
          "-keyout", str(key), "-out", str(cert)],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return cert, key
+
+
+def run_cli(data_dir: Path, *args, timeout=240):
+    """``./plumbline --data-dir DATA ARGS`` through the launcher (no rebuild, plain progress lines):
+    (exit code, stdout, stderr). Skips when the packaged server is not built."""
+    jar = REPO / "platform/server/target/quarkus-app/quarkus-run.jar"
+    if not jar.is_file():
+        raise unittest.SkipTest(f"the launcher's jar {jar} is not built")
+    env = java_env()
+    env["PLUMBLINE_SKIP_BUILD"] = "1"
+    env["CI"] = "true"  # plain progress lines
+    proc = subprocess.Popen([str(REPO / "plumbline"), "--data-dir", str(data_dir), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"plumbline {' '.join(args)} did not finish in {timeout} s")
+    return proc.returncode, out.decode(), err.decode(errors="replace")

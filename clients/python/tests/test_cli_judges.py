@@ -3,8 +3,6 @@ human labels (the issue's bar: >= 90% agreement on the shared completions) and b
 clear one-line error."""
 import os
 import re
-import signal
-import subprocess
 import tempfile
 import unittest
 from pathlib import Path
@@ -16,22 +14,8 @@ XSTEST = DATASETS / "xstest" / "completions"
 
 
 def run_cli(*args, timeout=180):
-    jar = support.REPO / "platform/server/target/quarkus-app/quarkus-run.jar"
-    if not jar.is_file():
-        raise unittest.SkipTest(f"the launcher's jar {jar} is not built")
-    env = support.java_env()
-    env["PLUMBLINE_SKIP_BUILD"] = "1"
     with tempfile.TemporaryDirectory(prefix="plumbline-cli-") as data:
-        proc = subprocess.Popen([str(support.REPO / "plumbline"), "--data-dir", data, *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise AssertionError(f"plumbline {' '.join(args)} did not finish in {timeout} s")
-    return proc.returncode, out.decode(), err.decode(errors="replace")
+        return support.run_cli(Path(data), *args, timeout=timeout)
 
 
 class JudgeCliTest(unittest.TestCase):

@@ -209,25 +209,6 @@ class TrainingResumeTest(unittest.TestCase):
         self.assertEqual([e["step"] for e in resumed_state["log_history"]], list(range(1, STEPS + 1)))
 
 
-def run_cli(data_dir: Path, *args, timeout=240):
-    jar = support.REPO / "platform/server/target/quarkus-app/quarkus-run.jar"
-    if not jar.is_file():
-        raise unittest.SkipTest(f"the launcher's jar {jar} is not built")
-    env = support.java_env()
-    env["PLUMBLINE_SKIP_BUILD"] = "1"
-    env["CI"] = "true"  # plain progress lines
-    proc = subprocess.Popen([str(support.REPO / "plumbline"), "--data-dir", str(data_dir), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            env=env, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AssertionError(f"plumbline {' '.join(args)} did not finish in {timeout} s")
-    return proc.returncode, out.decode(), err.decode(errors="replace")
-
-
 class TrainCliTest(unittest.TestCase):
 
     def test_plumbline_train_shows_progress_and_a_summary_and_bad_input_is_exit_2(self):
@@ -235,7 +216,7 @@ class TrainCliTest(unittest.TestCase):
             data = Path(tmp) / "data"
             write_tiny_llama(data / "models" / BASE)
             dataset = write_dpo_dataset(Path(tmp) / "pairs.jsonl")
-            code, out, err = run_cli(data, "train", "--algorithm", "dpo", "--base-model", BASE, "--dataset", str(dataset),
+            code, out, err = support.run_cli(data, "train", "--algorithm", "dpo", "--base-model", BASE, "--dataset", str(dataset),
                                      "--param", "beta=0.1", "--trainer", "learning_rate=1e-3", "--trainer", "max_steps=4",
                                      "--trainer", "per_device_train_batch_size=2", "--trainer", "logging_steps=2",
                                      "--seed", "3", "--output", "cli-dpo")
@@ -248,7 +229,7 @@ class TrainCliTest(unittest.TestCase):
 
             bad = Path(tmp) / "bad.jsonl"
             bad.write_text('{"prompt": "p", "chosen": "c"}\n', encoding="utf-8")
-            code, out, err = run_cli(data, "train", "--algorithm", "dpo", "--base-model", BASE, "--dataset", str(bad),
+            code, out, err = support.run_cli(data, "train", "--algorithm", "dpo", "--base-model", BASE, "--dataset", str(bad),
                                      "--output", "cli-bad")
             self.assertEqual(2, code, out + err)
             self.assertIn(f"{bad}:1 rejected", err)

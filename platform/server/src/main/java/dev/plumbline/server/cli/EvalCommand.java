@@ -67,7 +67,7 @@ public class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<EvaluationConfig.CandidateConfig> candidates = new ArrayList<>();
-        models.forEach(m -> candidates.add(new EvaluationConfig.CandidateConfig(m, m, null)));
+        models.forEach(m -> candidates.add(new EvaluationConfig.CandidateConfig(null, m, null))); // named after the model
         for (String r : responses) {
             int eq = r.indexOf('=');
             if (eq <= 0 || eq == r.length() - 1) {
@@ -79,7 +79,9 @@ public class EvalCommand implements Callable<Integer> {
         if (candidates.isEmpty()) {
             throw new InvalidInputException("--model", "give at least one --model or --responses");
         }
-        List<String> suites = suite.equals("all") ? SuiteLoader.BUILTIN : List.of(suite);
+        // 'all' means the benchmark suites; the demo's own small-task suites are run by 'demo'.
+        List<String> suites = suite.equals("all")
+                ? SuiteLoader.BUILTIN.stream().filter(s -> !SuiteLoader.DEMO.contains(s)).toList() : List.of(suite);
         PrintStream console = System.out;
         int failed = 0;
         for (String s : suites) {

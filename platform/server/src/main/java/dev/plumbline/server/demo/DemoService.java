@@ -158,7 +158,7 @@ public class DemoService {
                 (System.nanoTime() - started) / 1e9);
     }
 
-    /** Leaderboard name of a demo model: {@code demo/dpo} → {@code demo-dpo} (candidate names have no '/'). */
+    /** Leaderboard name of a demo model, as evaluation names a model candidate: {@code demo/dpo} → {@code demo-dpo}. */
     static String candidateName(String model) {
         return model.replace('/', '-');
     }

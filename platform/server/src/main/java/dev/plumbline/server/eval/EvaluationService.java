@@ -401,7 +401,9 @@ public class EvaluationService {
         if (hasModel == hasFile) {
             throw new InvalidInputException(field, "needs exactly one of model and responses_file");
         }
-        String name = c.name() == null || c.name().isBlank() ? (hasModel ? c.model() : "") : c.name();
+        // A model id may name a directory (demo/dpo); a candidate name may not contain '/' or '#'.
+        String name = c.name() == null || c.name().isBlank()
+                ? (hasModel ? c.model().replace('/', '-').replace('#', '-') : "") : c.name();
         if (name.isBlank()) {
             throw new InvalidInputException(field + ".name", "is required for a responses file");
         }
