@@ -254,6 +254,9 @@ def main():
             phases["pytorch"] = [torch_side.phases() for _ in range(a.phases)]
         res["cases"][algo] = case = summarise(algo, torch_side, first, samples, phases)
         lines += report(algo, case)
+        print("\n".join(report(algo, case)), file=sys.stderr)  # in the log even if a later case dies
+        with open(a.out, "w") as f:
+            json.dump(res, f, indent=1)
         del torch_side
     java.close()
     res["load"].append(load())
