@@ -7,14 +7,18 @@
 #         sigmoid), reference log-probs precomputed (not timed), clip 1.0, AdamW (lr 1e-6, 0.9/0.999, 1e-8, wd 0)
 #   grpo: 2 prompts x num_generations 8, prompt 64 tokens, max_completion_length 128, temperature 1, a trivial
 #         pointwise judge, grpo defaults; the full step (generation + judge + update)
-# Prints median and best tokens/s (prompt + completion tokens of all sequences / step time), the ratio ours/PyTorch
+# Prints median and best tokens/s (prompt + completion tokens of all sequences / step time) and tokens per CPU
+# second (each process's CPU time over the step), the ratio ours/PyTorch
 # (goal >= 1.0), the first step's loss and gradient norm on both sides, and a phase breakdown of each step.
 #
 # Prerequisite (once, and after changing the engine or the plugins):
 #   ./mvnw -q -o install -pl platform/engine,plugins/dpo,plugins/grpo -am -DskipTests
 # Environment: BENCH_THREADS=2 (torch.set_num_threads and -Dai.djl.pytorch.num_threads; inter-op 1 on both),
-#   BENCH_TORCH_BLAS_DIR: a directory holding libblas.so.3 (+ what it needs) for the PyTorch process only (see
-#     bench/run-model-bench.sh and docs/BENCHMARKS.md: Debian's python3-torch links the reference BLAS here),
+#   BENCH_TORCH_BLAS_DIR: a directory holding libblas.so.3 (+ what it needs) for the PyTorch process only: Debian's
+#     python3-torch links libblas.so.3, the reference BLAS on this machine. Use the OpenMP build of OpenBLAS
+#     (`apt-get download libopenblas0-openmp; dpkg-deb -x *.deb DIR`, then DIR/usr/lib/x86_64-linux-gnu/openblas-openmp):
+#     the pthread build's own threads fight torch's OpenMP threads at 2 threads (PyTorch ~1.8x slower, see
+#     docs/BENCHMARKS.md "Training steps — DPO and GRPO"),
 #   BENCH_ALGOS=dpo,grpo, BENCH_WARMUP=2, BENCH_ROUNDS=5, BENCH_PER_ROUND=2, BENCH_PHASES=3,
 #   BENCH_OUT=bench/train/target/results
 set -euo pipefail
