@@ -21,7 +21,6 @@ import dev.plumbline.engine.run.RunKind;
 import dev.plumbline.engine.run.RunState;
 import dev.plumbline.server.config.PlumblineConfig;
 import dev.plumbline.server.model.ModelCatalog;
-import dev.plumbline.server.run.RunPage;
 import dev.plumbline.server.run.RunSnapshot;
 import dev.plumbline.server.run.RunStore;
 import dev.plumbline.spi.InvalidInputException;
@@ -129,8 +128,8 @@ public class EvaluationService {
      */
     public List<String> resumeUnfinished() {
         List<RunSnapshot> unfinished = new ArrayList<>();
-        unfinished.addAll(all(RunState.RUNNING));
-        unfinished.addAll(all(RunState.QUEUED));
+        unfinished.addAll(runs.all(RunKind.EVALUATION, RunState.RUNNING));
+        unfinished.addAll(runs.all(RunKind.EVALUATION, RunState.QUEUED));
         unfinished.sort((a, b) -> a.createdAt().compareTo(b.createdAt()));
         List<String> resumed = new ArrayList<>();
         for (RunSnapshot run : unfinished) {
@@ -221,10 +220,10 @@ public class EvaluationService {
             if (shuttingDown && !cancel.get()) {
                 Log.infof("Evaluation run %s interrupted by shutdown; it continues at the next start", runId);
             } else {
-                endQuietly(runId, RunState.CANCELLED, "cancelled");
+                runs.endIfActive(RunKind.EVALUATION, runId, RunState.CANCELLED, "cancelled");
             }
         } catch (InvalidInputException e) {
-            endQuietly(runId, RunState.FAILED, e.getMessage());
+            runs.endIfActive(RunKind.EVALUATION, runId, RunState.FAILED, e.getMessage());
         } catch (IllegalRunTransitionException e) {
             Log.debugf("run %s changed state concurrently: %s", runId, e.getMessage());
         } catch (RuntimeException e) {
@@ -232,7 +231,7 @@ public class EvaluationService {
                 Log.infof("Evaluation run %s stopped by shutdown (%s); it continues at the next start", runId, e);
             } else {
                 Log.errorf(e, "Evaluation run %s failed", runId);
-                endQuietly(runId, RunState.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+                runs.endIfActive(RunKind.EVALUATION, runId, RunState.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         } finally {
             cancelFlags.remove(runId);
@@ -240,33 +239,11 @@ public class EvaluationService {
         return null;
     }
 
-    private void endQuietly(String runId, RunState state, String message) {
-        try {
-            RunSnapshot run = runs.get(RunKind.EVALUATION, runId);
-            if (!run.state().terminal()) {
-                runs.transition(RunKind.EVALUATION, runId, state, message);
-            }
-        } catch (RuntimeException e) {
-            Log.warnf("cannot mark run %s %s: %s", runId, state, e.getMessage());
-        }
-    }
-
     private static String summary(EvaluationReport report) {
         List<String> parts = new ArrayList<>();
         report.ranking().forEach(r -> parts.add(r.candidateId() + (r.primary() == null ? " (no value)"
                 : String.format(java.util.Locale.ROOT, " %.4f", r.primary().value()))));
         return report.manifest().suite().primaryMetric() + ": " + String.join(", ", parts);
-    }
-
-    private List<RunSnapshot> all(RunState state) {
-        List<RunSnapshot> out = new ArrayList<>();
-        String token = "";
-        do {
-            RunPage page = runs.list(RunKind.EVALUATION, state, 1000, token);
-            out.addAll(page.runs());
-            token = page.nextPageToken();
-        } while (!token.isEmpty());
-        return out;
     }
 
     /** Streams the runner's callbacks as run events: progress (at most every 250 ms, and the last), metrics per settled candidate. */

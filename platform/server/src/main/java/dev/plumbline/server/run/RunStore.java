@@ -145,6 +145,32 @@ public class RunStore {
                 .page(Page.ofSize(limit)).list().stream().map(this::snapshot).toList();
     }
 
+    /** Every run of {@code kind} in {@code state}, across all pages (newest first). */
+    public List<RunSnapshot> all(RunKind kind, RunState state) {
+        List<RunSnapshot> out = new java.util.ArrayList<>();
+        String token = "";
+        do {
+            RunPage page = list(kind, state, 1000, token);
+            out.addAll(page.runs());
+            token = page.nextPageToken();
+        } while (!token.isEmpty());
+        return out;
+    }
+
+    /**
+     * Moves a run to a terminal {@code state} unless it already ended (a concurrent cancel won);
+     * a failure to record it is logged, never thrown, so the caller's own error is not masked.
+     */
+    public void endIfActive(RunKind kind, String id, RunState state, String message) {
+        try {
+            if (!get(kind, id).state().terminal()) {
+                transition(kind, id, state, message);
+            }
+        } catch (RuntimeException e) {
+            io.quarkus.logging.Log.warnf("cannot mark run %s %s: %s", id, state, e.getMessage());
+        }
+    }
+
     private RunEntity find(RunKind kind, String id, boolean lock) {
         if (id == null || id.isBlank()) {
             throw new InvalidInputException("run_id", "is required");

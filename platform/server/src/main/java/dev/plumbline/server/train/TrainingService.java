@@ -18,7 +18,6 @@ import dev.plumbline.engine.train.TrainingResult;
 import dev.plumbline.server.config.PlumblineConfig;
 import dev.plumbline.server.grpc.FeatureUnavailableException;
 import dev.plumbline.server.model.ModelNotFoundException;
-import dev.plumbline.server.run.RunPage;
 import dev.plumbline.server.run.RunSnapshot;
 import dev.plumbline.server.run.RunStore;
 import dev.plumbline.spi.InvalidInputException;
@@ -164,8 +163,8 @@ public class TrainingService {
      */
     public List<String> resumeUnfinished() {
         List<RunSnapshot> unfinished = new ArrayList<>();
-        unfinished.addAll(all(RunState.RUNNING));
-        unfinished.addAll(all(RunState.QUEUED));
+        unfinished.addAll(runs.all(RunKind.TRAINING, RunState.RUNNING));
+        unfinished.addAll(runs.all(RunKind.TRAINING, RunState.QUEUED));
         unfinished.sort((a, b) -> a.createdAt().compareTo(b.createdAt()));
         List<String> resumed = new ArrayList<>();
         for (RunSnapshot run : unfinished) {
@@ -176,7 +175,7 @@ public class TrainingService {
             try {
                 request = TrainingConfig.fromJson(run.configJson());
             } catch (RuntimeException e) {
-                endQuietly(run.id(), RunState.FAILED, "cannot resume: " + e.getMessage());
+                runs.endIfActive(RunKind.TRAINING, run.id(), RunState.FAILED, "cannot resume: " + e.getMessage());
                 continue;
             }
             if (run.state() == RunState.RUNNING) {
@@ -219,7 +218,7 @@ public class TrainingService {
                     () -> cancel.get() || shuttingDown);
             if (result.cancelled()) {
                 if (cancel.get()) {
-                    endQuietly(runId, RunState.CANCELLED, "cancelled");
+                    runs.endIfActive(RunKind.TRAINING, runId, RunState.CANCELLED, "cancelled");
                 } else {
                     Log.infof("Training run %s stopped by shutdown at step %d; it continues at the next start", runId,
                             result.steps());
@@ -231,7 +230,7 @@ public class TrainingService {
                     + " after " + result.steps() + " steps" + headline(result.metrics()));
             return result;
         } catch (InvalidInputException e) {
-            endQuietly(runId, RunState.FAILED, e.getMessage());
+            runs.endIfActive(RunKind.TRAINING, runId, RunState.FAILED, e.getMessage());
         } catch (IllegalRunTransitionException e) {
             Log.debugf("run %s changed state concurrently: %s", runId, e.getMessage());
         } catch (RuntimeException | Error e) {
@@ -239,7 +238,7 @@ public class TrainingService {
                 Log.infof("Training run %s stopped by shutdown (%s); it continues at the next start", runId, e);
             } else {
                 Log.errorf(e, "Training run %s failed", runId);
-                endQuietly(runId, RunState.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+                runs.endIfActive(RunKind.TRAINING, runId, RunState.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         } finally {
             cancelFlags.remove(runId);
@@ -250,28 +249,6 @@ public class TrainingService {
     private static String headline(Map<String, Double> metrics) {
         Double loss = metrics.get("loss");
         return loss == null || !Double.isFinite(loss) ? "" : String.format(Locale.ROOT, " (loss %.4f)", loss);
-    }
-
-    private void endQuietly(String runId, RunState state, String message) {
-        try {
-            RunSnapshot run = runs.get(RunKind.TRAINING, runId);
-            if (!run.state().terminal()) {
-                runs.transition(RunKind.TRAINING, runId, state, message);
-            }
-        } catch (RuntimeException e) {
-            Log.warnf("cannot mark run %s %s: %s", runId, state, e.getMessage());
-        }
-    }
-
-    private List<RunSnapshot> all(RunState state) {
-        List<RunSnapshot> out = new ArrayList<>();
-        String token = "";
-        do {
-            RunPage page = runs.list(RunKind.TRAINING, state, 1000, token);
-            out.addAll(page.runs());
-            token = page.nextPageToken();
-        } while (!token.isEmpty());
-        return out;
     }
 
     /** Turns the trainer's events into run events: progress, metrics, checkpoints (also recorded), messages. */
@@ -447,7 +424,7 @@ public class TrainingService {
             throw new InvalidInputException("output", "'" + id + "' exists and is not a training output directory");
         }
         for (RunState state : List.of(RunState.QUEUED, RunState.RUNNING)) {
-            for (RunSnapshot other : all(state)) {
+            for (RunSnapshot other : runs.all(RunKind.TRAINING, state)) {
                 String otherOutput;
                 try {
                     otherOutput = TrainingConfig.fromJson(other.configJson()).output();
