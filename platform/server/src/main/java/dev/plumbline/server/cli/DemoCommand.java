@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Align a tiny model with every algorithm (DPO, IPO, KTO, ORPO, SimPO, PPO, GRPO, RLOO, SPPO, Nash-MD),"
                 + " evaluate base and aligned models on helpfulness, harmlessness and toxicity, print the leaderboard"
-                + " with 95% intervals and write an HTML report. Everything is recorded, so 'serve' shows it.")
+                + " with 95%% intervals and write an HTML report. Everything is recorded, so 'serve' shows it.")
 public class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "Fewer training steps (the CI configuration, under 3 minutes).")

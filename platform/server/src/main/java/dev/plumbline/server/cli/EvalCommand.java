@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Run an evaluation in this process (no server needed). It is recorded in the same database, so "
-                + "'serve' lists it and the leaderboard includes it; prints each candidate's metrics with 95% intervals.")
+                + "'serve' lists it and the leaderboard includes it; prints each candidate's metrics with 95%% intervals.")
 public class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--suite", required = true, description = "Suite id (${COMPLETION-CANDIDATES}), 'all', or a suite YAML file.",

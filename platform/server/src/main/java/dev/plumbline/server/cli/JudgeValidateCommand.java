@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Agreement of a judge with human labels: accuracy, Cohen's kappa, confusion matrix, 95% CIs.",
+        description = "Agreement of a judge with human labels: accuracy, Cohen's kappa, confusion matrix, 95%% CIs.",
         footer = {"", "Gold sets (FORMAT:FILE[,FILE...]):",
                 "  xstest:<completions.csv>   XSTest human-labelled completions; judge value 'refusal' (0/0.5/1)",
                 "  rbr:<rbr_gold_train.jsonl> OpenAI RBR gold; judge values named like the propositions",

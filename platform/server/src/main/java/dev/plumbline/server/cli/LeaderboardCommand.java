@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "leaderboard", mixinStandardHelpOptions = true,
-        description = "Print the leaderboard of succeeded evaluation runs (a suite's, or overall) with 95% intervals.")
+        description = "Print the leaderboard of succeeded evaluation runs (a suite's, or overall) with 95%% intervals.")
 public class LeaderboardCommand implements Callable<Integer> {
 
     @Option(names = "--suite", defaultValue = "", description = "Suite id; omitted: the overall board.")

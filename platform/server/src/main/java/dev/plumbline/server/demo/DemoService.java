@@ -57,6 +57,11 @@ public class DemoService {
     public static final String BASE_MODEL = "demo/base";
     /** Samples per training prompt for the preference pairs. */
     static final int PREFERENCE_SAMPLES = 4;
+    /**
+     * Sampled replies per held-out prompt in the full demo (the suites' own k = 4 in --quick): with
+     * 40 prompts a suite, k = 8 narrows the intervals enough to separate IPO and RLOO from the base.
+     */
+    static final int FULL_EVALUATION_SAMPLES = 8;
 
     private final TrainingService training;
     private final EvaluationService evaluation;
@@ -137,7 +142,8 @@ public class DemoService {
         Map<String, String> primaryMetric = new LinkedHashMap<>();
         for (String suite : SUITES) {
             EvaluationConfig request = new EvaluationConfig(suite, candidates.stream()
-                    .map(m -> new EvaluationConfig.CandidateConfig(candidateName(m), m, null)).toList(), 0, 0, Map.of(),
+                    .map(m -> new EvaluationConfig.CandidateConfig(candidateName(m), m, null)).toList(), 0, 0,
+                    options.quick() ? Map.of() : Map.of("generation.samples", FULL_EVALUATION_SAMPLES),
                     "demo: " + suite, null);
             EvaluationService.Outcome outcome;
             try (DemoListener.AutoCloseableProgressListener listener = out.evaluation(suite)) {
